@@ -1,0 +1,40 @@
+# The two set-up commands: `make pdf` builds every content/*.md into dist/, `make test` runs
+# the suite. Both create .venv/ and install the project into it first.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: pdf html check test lint golden bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+pdf: $(STAMP)
+	$(BIN)/python build.py pdf
+
+html: $(STAMP)
+	$(BIN)/python build.py html
+
+check: $(STAMP)
+	$(BIN)/python build.py check
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check factsheet tests build.py bench
+
+golden: $(STAMP)
+	FACTSHEET_UPDATE_GOLDEN=1 $(BIN)/python -m pytest tests/test_golden.py
+
+bench: $(STAMP)
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf dist .pytest_cache tests/.failures build *.egg-info

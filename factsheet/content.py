@@ -1,0 +1,118 @@
+"""Stage 1: read a content file (YAML front matter + Markdown body) into a :class:`Sheet`."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import fields
+from .config import Site, read_text_file
+from .errors import FactsheetError, ProblemCollector
+
+SHEET_FIELDS = (
+    fields.Field("title", fields.text, required=True,
+                 doc="Title of the sheet; PDF Title and running header."),
+    fields.Field("date", fields.iso_date, required=True,
+                 doc='Issue date, YYYY-MM-DD; printed "June 11, 2010"; PDF dates.'),
+    fields.Field("label", fields.text, default="Fact Sheet",
+                 doc="Kind of document printed above the title."),
+    fields.Field("office", fields.text, doc="Issuing office, printed under the label."),
+    fields.Field("dateline", fields.text, doc="Place of issue, printed before the date."),
+    fields.Field("lang", fields.language_tag, doc="Language (BCP 47); default from factsheet.yaml."),
+    fields.Field("summary", fields.text, doc="One sentence; PDF Subject."),
+    fields.Field("keywords", fields.text_list, default=(), doc="List of keywords; PDF Keywords."),
+    fields.Field("max_pages", fields.positive_int,
+                 doc="Page budget; default from factsheet.yaml."),
+)
+
+FENCE = "---"
+FENCE_ENDS = ("---", "...")
+
+MONTHS = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)
+
+
+def format_date(date: datetime.date) -> str:
+    """Print a date the way a fact sheet does: ``June 11, 2010``."""
+    return f"{MONTHS[date.month - 1]} {date.day}, {date.year}"
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """One fact sheet: validated front matter and the Markdown body with its first line."""
+
+    path: Path
+    title: str
+    date: datetime.date
+    label: str
+    office: str | None
+    dateline: str | None
+    lang: str
+    summary: str | None
+    keywords: tuple[str, ...]
+    max_pages: int | None
+    body: str
+    body_line: int
+
+    @property
+    def name(self) -> str:
+        """The file name without ``.md``: the name of its PDF."""
+        return self.path.stem
+
+    @property
+    def printed_date(self) -> str:
+        """The date as printed on the sheet."""
+        return format_date(self.date)
+
+
+def split_front_matter(text: str, path: Path) -> tuple[str, str, int]:
+    """Split a content file into front matter and body.
+
+    Returns ``(front_matter, body, body_line)`` where ``body_line`` is the 1-based file line on
+    which the body starts.
+    """
+    lines = text.split("\n")
+    if not text.strip():
+        raise FactsheetError(path, 1, "file is empty; a fact sheet starts with a `---` front matter block")
+    if lines[0].rstrip() != FENCE:
+        raise FactsheetError(
+            path, 1, "no front matter: the file must start with a `---` line, then `title:` and `date:`"
+        )
+    for index in range(1, len(lines)):
+        if lines[index].rstrip() in FENCE_ENDS:
+            front = "\n".join(lines[1:index])
+            body = "\n".join(lines[index + 1 :])
+            return front, body, index + 2
+    raise FactsheetError(path, 1, "front matter is not closed: add a `---` line after the last field")
+
+
+def load_sheet(path: Path, site: Site) -> Sheet:
+    """Read and validate one content file, reporting every front-matter problem at its line."""
+    front, body, body_line = split_front_matter(read_text_file(path), path)
+    collector = ProblemCollector(path)
+    values, problems = fields.read_mapping(front, path, 1, "front matter")
+    collector.extend(problems)
+    if not problems or values:
+        settings = fields.validate(values, SHEET_FIELDS, collector, first_line=1)
+    else:
+        settings = {}
+    if not body.strip():
+        collector.add(body_line - 1, "the body is empty: write the fact sheet's text after the front matter")
+    collector.raise_if_any()
+    return Sheet(
+        path=path,
+        title=settings["title"],
+        date=settings["date"],
+        label=settings["label"],
+        office=settings["office"],
+        dateline=settings["dateline"],
+        lang=settings["lang"] or site.lang,
+        summary=settings["summary"],
+        keywords=settings["keywords"],
+        max_pages=settings["max_pages"] or site.max_pages,
+        body=body,
+        body_line=body_line,
+    )

@@ -1,0 +1,204 @@
+"""Declared, validated settings: read a YAML mapping keeping each key's line, check every field.
+
+Both the content file's front matter (:mod:`factsheet.content`) and the site settings
+(:mod:`factsheet.config`) are YAML mappings with a fixed set of fields. This module reads such a
+mapping with PyYAML's *safe* constructor only (YAML tags that build Python objects are refused)
+and checks it against a list of :class:`Field` declarations, collecting every problem with the
+line it is on.
+"""
+
+from __future__ import annotations
+
+import datetime
+import difflib
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import FactsheetError, ProblemCollector
+
+# Reading a YAML value turns it into a Python value or raises ValueError with a reason.
+Converter = Callable[[Any], Any]
+
+
+@dataclass(frozen=True)
+class Field:
+    """One declared field of a YAML mapping."""
+
+    name: str
+    convert: Converter
+    required: bool = False
+    default: Any = None
+    doc: str = ""
+
+
+@dataclass(frozen=True)
+class Located:
+    """A mapping value with the line (1-based, in the whole file) of its key."""
+
+    value: Any
+    line: int
+
+
+def yaml_problem(path: Path, error: yaml.YAMLError, line_offset: int) -> FactsheetError:
+    """Turn a PyYAML error into a located one, keeping PyYAML's line and column."""
+    mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
+    problem = getattr(error, "problem", None) or str(error)
+    if mark is None:
+        return FactsheetError(path, None, f"YAML error: {problem}")
+    line = mark.line + 1 + line_offset
+    return FactsheetError(path, line, f"YAML error at column {mark.column + 1}: {problem}")
+
+
+def read_mapping(
+    text: str, path: Path, line_offset: int, what: str
+) -> tuple[dict[str, Located], list[FactsheetError]]:
+    """Parse ``text`` as a YAML mapping of plain keys to safe values.
+
+    ``line_offset`` is the number of file lines before ``text`` starts, so that every reported
+    line is a line of the user's file. Returns the located values and the problems found.
+    """
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as error:
+        return {}, [yaml_problem(path, error, line_offset)]
+    if node is None:
+        return {}, [FactsheetError(path, line_offset or 1, f"{what} is empty")]
+    if not isinstance(node, yaml.MappingNode):
+        line = node.start_mark.line + 1 + line_offset
+        return {}, [FactsheetError(path, line, f"{what} must be a mapping of `field: value` lines")]
+    constructor = yaml.SafeLoader("")
+    values: dict[str, Located] = {}
+    problems: list[FactsheetError] = []
+    for key_node, value_node in node.value:
+        line = key_node.start_mark.line + 1 + line_offset
+        if not isinstance(key_node, yaml.ScalarNode) or key_node.tag != "tag:yaml.org,2002:str":
+            problems.append(FactsheetError(path, line, f"{what} field names must be plain words"))
+            continue
+        key = key_node.value
+        if key in values:
+            problems.append(FactsheetError(path, line, f"field `{key}` is given twice"))
+            continue
+        try:
+            value = constructor.construct_object(value_node, deep=True)
+        except (yaml.YAMLError, ValueError, TypeError, OverflowError) as error:
+            # SafeConstructor raises ValueError for impossible dates such as 2010-02-30 and a
+            # ConstructorError for tags such as !!python/object.
+            reason = getattr(error, "problem", None) or str(error)
+            problems.append(FactsheetError(path, line, f"field `{key}`: {reason}"))
+            continue
+        values[key] = Located(value, line)
+    return values, problems
+
+
+def validate(
+    values: dict[str, Located],
+    fields: Sequence[Field],
+    collector: ProblemCollector,
+    first_line: int,
+) -> dict[str, Any]:
+    """Check located values against declared fields; return every field's value or default.
+
+    Unknown fields, missing required fields and values of the wrong type are recorded in
+    ``collector``; ``first_line`` is where a missing field is reported.
+    """
+    by_name = {field.name: field for field in fields}
+    for key, located in values.items():
+        if key not in by_name:
+            hint = difflib.get_close_matches(key, by_name, n=1, cutoff=0.6)
+            suggestion = f"; did you mean `{hint[0]}`?" if hint else ""
+            known = ", ".join(by_name)
+            collector.add(located.line, f"unknown field `{key}`{suggestion} (known fields: {known})")
+    result: dict[str, Any] = {}
+    for field in fields:
+        located = values.get(field.name)
+        if located is None or located.value is None:
+            if field.required:
+                line = located.line if located else first_line
+                collector.add(line, f"missing required field `{field.name}`")
+            result[field.name] = field.default
+            continue
+        try:
+            result[field.name] = field.convert(located.value)
+        except ValueError as error:
+            collector.add(located.line, f"field `{field.name}`: {error}")
+            result[field.name] = field.default
+    return result
+
+
+# Converters: each takes a YAML value and returns the checked value or raises ValueError.
+
+
+def _type_name(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, datetime.datetime):
+        return "a date and time"
+    return {
+        int: "a number",
+        float: "a number",
+        str: "text",
+        list: "a list",
+        dict: "a mapping",
+        datetime.date: "a date",
+    }.get(type(value), type(value).__name__)
+
+
+def text(value: Any) -> str:
+    """A single line of non-empty text (numbers are accepted as text)."""
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise ValueError(f"expected text, got {_type_name(value)}")
+    result = " ".join(str(value).split())
+    if not result:
+        raise ValueError("must not be empty")
+    return result
+
+
+def iso_date(value: Any) -> datetime.date:
+    """A calendar date written as YYYY-MM-DD."""
+    if isinstance(value, datetime.datetime) or not isinstance(value, datetime.date):
+        shown = value if isinstance(value, str | int | float) else _type_name(value)
+        raise ValueError(f"expected a date as YYYY-MM-DD (e.g. 2010-06-11), got {shown!r}")
+    return value
+
+
+def text_list(value: Any) -> tuple[str, ...]:
+    """A list of short texts, written `[a, b]` or as `- a` lines."""
+    if not isinstance(value, list):
+        raise ValueError(f"expected a list such as [ICC, Rome Statute], got {_type_name(value)}")
+    return tuple(text(item) for item in value)
+
+
+def positive_int(value: Any) -> int:
+    """A whole number of at least 1."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"expected a positive whole number, got {value!r}")
+    return value
+
+
+_LANGUAGE_TAG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+
+
+def language_tag(value: Any) -> str:
+    """A BCP 47 language tag such as ``en`` or ``en-US``."""
+    tag = text(value)
+    if not _LANGUAGE_TAG.match(tag):
+        raise ValueError(f"expected a language tag such as en or en-US, got {tag!r}")
+    return tag
+
+
+def one_of(*choices: str) -> Converter:
+    """A text that must be one of ``choices``."""
+
+    def convert(value: Any) -> str:
+        result = text(value).lower()
+        if result not in choices:
+            raise ValueError(f"expected one of {', '.join(choices)}, got {value!r}")
+        return result
+
+    convert.__doc__ = f"One of {', '.join(choices)}."
+    return convert

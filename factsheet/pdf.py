@@ -1,0 +1,197 @@
+"""Stage 4: lay out an HTML document with WeasyPrint and write the PDF atomically.
+
+This is the only module that imports WeasyPrint, and it does so lazily (inside
+:class:`PdfRenderer`), so that ``check`` and a build with nothing to do never pay for it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes.util
+import hashlib
+import logging
+import mimetypes
+import os
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote, urlsplit
+
+from .config import Site
+from .errors import FactsheetError
+from .render import HtmlDocument
+
+if TYPE_CHECKING:
+    import weasyprint
+
+HARFBUZZ_SUBSET_HINT = (
+    "libharfbuzz-subset0 is not installed: fonts will be subset with fontTools, about ten times "
+    "slower. Install it with: sudo apt-get install libharfbuzz-subset0"
+)
+
+
+def harfbuzz_subset_missing() -> bool:
+    """True when WeasyPrint would have to fall back to fontTools to subset fonts."""
+    return ctypes.util.find_library("harfbuzz-subset") is None
+
+
+@dataclass(frozen=True)
+class PdfResult:
+    """What rendering one sheet produced."""
+
+    path: Path
+    pages: int
+
+
+def allowed_roots(site: Site) -> tuple[Path, ...]:
+    """The folders a render may read: the project's templates and content."""
+    return (site.templates_dir.resolve(), site.content_dir.resolve())
+
+
+def resolve_confined(url: str, roots: tuple[Path, ...]) -> Path:
+    """Return the real file a ``file:`` URL names, or raise ``ValueError`` if it is not allowed.
+
+    Symbolic links are followed before the check, so a link pointing outside is refused too.
+    """
+    parts = urlsplit(url)
+    if parts.scheme != "file":
+        raise ValueError(f"{url!r}: only files inside the project can be used, not {parts.scheme}: URLs")
+    if parts.netloc not in ("", "localhost"):
+        raise ValueError(f"{url!r}: files on other hosts cannot be used")
+    path = Path(unquote(parts.path)).resolve()
+    if not any(path.is_relative_to(root) for root in roots):
+        raise ValueError(f"{url!r} is outside the project's templates and content folders")
+    return path
+
+
+class PdfRenderer:
+    """Renders HTML documents to PDF files, keeping WeasyPrint's set-up warm between sheets."""
+
+    def __init__(self, site: Site, pdf_variant: str | None = None) -> None:
+        import weasyprint  # noqa: PLC0415 - lazy: the import costs ~0.7 s
+        from weasyprint.text.fonts import FontConfiguration  # noqa: PLC0415
+
+        self.site = site
+        self.pdf_variant = pdf_variant or site.pdf_variant
+        self.weasyprint = weasyprint
+        self.font_config = FontConfiguration()
+        self.fetcher = _confined_fetcher_class(weasyprint)(allowed_roots(site))
+        self.cache: dict[str, Any] = {}
+        # WeasyPrint reports unreadable resources as log warnings; surface them as errors.
+        self.log = _CollectingHandler()
+        logging.getLogger("weasyprint").addHandler(self.log)
+        logging.getLogger("weasyprint").setLevel(logging.WARNING)
+
+    def layout(self, document: HtmlDocument) -> weasyprint.Document:
+        """Lay out ``document`` into pages."""
+        sheet_path = document.sheet.path
+        self.fetcher.refused.clear()
+        self.log.records.clear()
+        html = self.weasyprint.HTML(
+            string=document.html, base_url=document.base_url, url_fetcher=self.fetcher
+        )
+        try:
+            laid_out = html.render(font_config=self.font_config, cache=self.cache, **self._options())
+        except self.weasyprint.urls.FatalURLFetchingError:
+            raise FactsheetError(sheet_path, None, f"refused to read {self.fetcher.refused[0]}") from None
+        return laid_out
+
+    def _options(self) -> dict[str, Any]:
+        variant = None if self.pdf_variant == "none" else self.pdf_variant
+        return {"pdf_variant": variant, "pdf_tags": variant is not None}
+
+    def write(self, document: HtmlDocument, target: Path) -> PdfResult:
+        """Render ``document`` and write it to ``target`` atomically; enforce the page budget."""
+        laid_out = self.layout(document)
+        sheet = document.sheet
+        if sheet.max_pages is not None and len(laid_out.pages) > sheet.max_pages:
+            raise overflow_error(laid_out, sheet.path, sheet.max_pages)
+        # A stable identifier derived from the input keeps the output byte-for-byte reproducible.
+        identifier = hashlib.md5(document.html.encode(), usedforsecurity=False).hexdigest()
+        with atomic_output(target) as temporary:
+            laid_out.write_pdf(temporary, pdf_identifier=identifier.encode(), **self._options())
+        return PdfResult(path=target, pages=len(laid_out.pages))
+
+
+def overflow_error(laid_out: Any, path: Path, budget: int) -> FactsheetError:
+    """Name the place where a sheet runs past its page budget."""
+    pages = len(laid_out.pages)
+    line, snippet = _first_source_line(laid_out.pages[budget]._page_box)
+    where = f"; page {budget + 1} begins with {snippet!r}" if snippet else ""
+    return FactsheetError(path, line, f"renders to {pages} pages, budget is {budget}{where}")
+
+
+def _first_source_line(box: Any) -> tuple[int | None, str]:
+    """The ``data-line`` and text of the first content block in a page's box tree."""
+    element = getattr(box, "element", None)
+    if element is not None and element.get("data-line"):
+        text = " ".join("".join(element.itertext()).split())
+        return int(element.get("data-line")), (text[:60] + "…" if len(text) > 60 else text)
+    for child in getattr(box, "children", ()):
+        found = _first_source_line(child)
+        if found[0] is not None:
+            return found
+    return None, ""
+
+
+@contextlib.contextmanager
+def atomic_output(target: Path) -> Iterator[Path]:
+    """Yield a temporary path beside ``target``; rename it into place only on success.
+
+    A failed or interrupted build never leaves a truncated file at ``target`` and never
+    replaces the previous good one; concurrent builds each write their own temporary file.
+    """
+    target.parent.mkdir(parents=True, exist_ok=True)
+    descriptor, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    temporary = Path(name)
+    try:
+        os.close(descriptor)
+        yield temporary
+        with open(temporary, "rb") as written:
+            os.fsync(written.fileno())
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, target)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            temporary.unlink()
+
+
+class _CollectingHandler(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+def _confined_fetcher_class(weasyprint: Any) -> type:
+    """Build the confined fetcher class once WeasyPrint is imported."""
+
+    class ConfinedFetcher(weasyprint.urls.URLFetcher):
+        """Serves only files inside the project (and inline ``data:`` URLs); refuses the rest."""
+
+        def __init__(self, roots: tuple[Path, ...]) -> None:
+            super().__init__(allowed_protocols=("file", "data"))
+            self.roots = roots
+            self.refused: list[str] = []
+            self.files: dict[Path, bytes] = {}
+
+        def fetch(self, url: str, headers: Any = None) -> Any:
+            if url.startswith("data:"):
+                return super().fetch(url, headers)
+            try:
+                path = resolve_confined(url, self.roots)
+            except ValueError as error:
+                self.refused.append(str(error))
+                raise weasyprint.urls.FatalURLFetchingError(str(error)) from None
+            if path not in self.files:
+                self.files[path] = path.read_bytes()
+            mime_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+            return weasyprint.urls.URLFetcherResponse(
+                url, self.files[path], headers={"Content-Type": mime_type}
+            )
+
+    return ConfinedFetcher
