@@ -15,13 +15,16 @@ import click
 from . import __version__
 from .config import PDF_VARIANTS, Site, find_project_root, load_site
 from .errors import FactsheetError, display_path
-from .pipeline import Outcome, Report, find_sheets, write_html, write_pdfs
+from .pipeline import Outcome, Report, check, find_sheets, write_html, write_pdfs
 
 PATHS = click.argument(
     "paths", nargs=-1, type=click.Path(path_type=Path, exists=True, dir_okay=True)
 )
 OUT = click.option(
-    "--out", "out_dir", type=click.Path(path_type=Path, file_okay=False), default=None,
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
     help="Output folder (default: dist/ in the project folder).",
 )
 
@@ -30,7 +33,7 @@ def _site() -> Site:
     return load_site(find_project_root(Path.cwd()))
 
 
-def _report(outcomes: Iterable[Outcome], verb: str) -> Report:
+def _report(outcomes: Iterable[Outcome], verb: str, checking: bool = False) -> Report:
     report = Report()
     started = time.perf_counter()
     for outcome in outcomes:
@@ -41,6 +44,10 @@ def _report(outcomes: Iterable[Outcome], verb: str) -> Report:
             pages = f" ({outcome.pages} page{'s' * (outcome.pages != 1)})" if outcome.pages else ""
             click.echo(f"{verb} {display_path(outcome.output)}{pages}")
     report.seconds = time.perf_counter() - started
+    if checking:
+        bad = len(report.failed)
+        click.echo(f"checked {len(report.outcomes)} sheets: {bad} with problems", err=True)
+        return report
     click.echo(
         f"{len(report.built)} built, {len(report.skipped)} skipped, {len(report.failed)} failed "
         f"in {report.seconds:.2f} s",
@@ -62,7 +69,9 @@ def cli(context: click.Context, debug: bool) -> None:
 @PATHS
 @OUT
 @click.option(
-    "--pdf-variant", type=click.Choice(PDF_VARIANTS), default=None,
+    "--pdf-variant",
+    type=click.Choice(PDF_VARIANTS),
+    default=None,
     help="PDF flavour (default: pdf_variant in factsheet.yaml, else pdf/ua-1).",
 )
 def pdf(paths: tuple[Path, ...], out_dir: Path | None, pdf_variant: str | None) -> None:
@@ -82,6 +91,17 @@ def html(paths: tuple[Path, ...], out_dir: Path | None) -> None:
     site = _site()
     sheets = find_sheets(paths, site)
     report = _report(write_html(sheets, site, out_dir or site.root / "dist"), "wrote")
+    if report.failed:
+        sys.exit(1)
+
+
+@cli.command(name="check")
+@PATHS
+def check_command(paths: tuple[Path, ...]) -> None:
+    """Validate content files without rendering; print every problem as path:line: message."""
+    site = _site()
+    sheets = find_sheets(paths, site)
+    report = _report(check(sheets, site), "ok", checking=True)
     if report.failed:
         sys.exit(1)
 

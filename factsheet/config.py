@@ -26,26 +26,63 @@ DEFAULT_DISCLAIMER = (
 )
 
 SITE_FIELDS = (
-    fields.Field("agency", fields.text, default="U.S. Department of State",
-                 doc="Agency name, printed in capitals in the masthead; PDF Author."),
-    fields.Field("tagline", fields.text, default="Diplomacy in Action",
-                 doc="Printed under the agency name in small letter-spaced capitals."),
-    fields.Field("emblem", fields.text, default="templates/emblem.svg",
-                 doc="Masthead emblem image, relative to the project folder."),
-    fields.Field("emblem_alt", fields.text, default="Emblem",
-                 doc="Alternative text of the emblem for screen readers."),
-    fields.Field("disclaimer", fields.text, default=DEFAULT_DISCLAIMER,
-                 doc="External-link disclaimer, printed once per sheet as a footnote."),
-    fields.Field("government_domains", fields.text_list, default=(),
-                 doc="Extra domains counted as U.S. Government besides .gov, .mil, .fed.us."),
-    fields.Field("paper", fields.one_of(*PAPER_SIZES), default="letter",
-                 doc="Paper size: letter, legal or a4."),
-    fields.Field("lang", fields.language_tag, default="en",
-                 doc="Default language of the sheets (BCP 47)."),
-    fields.Field("max_pages", fields.positive_int, default=None,
-                 doc="Default page budget of a sheet; none when absent."),
-    fields.Field("pdf_variant", fields.one_of(*PDF_VARIANTS), default="pdf/ua-1",
-                 doc="PDF flavour: " + ", ".join(PDF_VARIANTS) + "."),
+    fields.Field(
+        "agency",
+        fields.text,
+        default="U.S. Department of State",
+        doc="Agency name, printed in capitals in the masthead; PDF Author.",
+    ),
+    fields.Field(
+        "tagline",
+        fields.text,
+        default="Diplomacy in Action",
+        doc="Printed under the agency name in small letter-spaced capitals.",
+    ),
+    fields.Field(
+        "emblem",
+        fields.text,
+        default="templates/emblem.svg",
+        doc="Masthead emblem image, relative to the project folder.",
+    ),
+    fields.Field(
+        "emblem_alt",
+        fields.text,
+        default="Emblem",
+        doc="Alternative text of the emblem for screen readers.",
+    ),
+    fields.Field(
+        "disclaimer",
+        fields.text,
+        default=DEFAULT_DISCLAIMER,
+        doc="External-link disclaimer, printed once per sheet as a footnote.",
+    ),
+    fields.Field(
+        "government_domains",
+        fields.text_list,
+        default=(),
+        doc="Extra domains counted as U.S. Government besides .gov, .mil, .fed.us.",
+    ),
+    fields.Field(
+        "paper",
+        fields.one_of(*PAPER_SIZES),
+        default="letter",
+        doc="Paper size: letter, legal or a4.",
+    ),
+    fields.Field(
+        "lang", fields.language_tag, default="en", doc="Default language of the sheets (BCP 47)."
+    ),
+    fields.Field(
+        "max_pages",
+        fields.positive_int,
+        default=None,
+        doc="Default page budget of a sheet; none when absent.",
+    ),
+    fields.Field(
+        "pdf_variant",
+        fields.one_of(*PDF_VARIANTS),
+        default="pdf/ua-1",
+        doc="PDF flavour: " + ", ".join(PDF_VARIANTS) + ".",
+    ),
 )
 
 
@@ -100,7 +137,9 @@ def read_text_file(path: Path) -> str:
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
-            raise FactsheetError(path, None, f"file is {size:,} bytes; the limit is {MAX_FILE_BYTES:,}")
+            raise FactsheetError(
+                path, None, f"file is {size:,} bytes; the limit is {MAX_FILE_BYTES:,}"
+            )
         data = path.read_bytes()
     except OSError as error:
         raise FactsheetError(path, None, f"cannot read file: {error.strerror}") from None
@@ -122,13 +161,18 @@ def load_site(root: Path) -> Site:
     collector.extend(problems)
     settings = fields.validate(values, SITE_FIELDS, collector, first_line=1)
     emblem = (root / settings["emblem"]).resolve()
-    if "emblem" in values and not collector.problems:
+    if values and "emblem" in values and not collector.problems:
         if not emblem.is_relative_to(root.resolve()):
-            collector.add(values["emblem"].line, "field `emblem`: must be inside the project folder")
+            collector.add(
+                values["emblem"].line, "field `emblem`: must be inside the project folder"
+            )
         elif not emblem.is_file():
             collector.add(values["emblem"].line, f"field `emblem`: no file {settings['emblem']}")
     collector.raise_if_any()
     domains = tuple(domain.lower().lstrip(".") for domain in settings.pop("government_domains"))
-    return Site(root=root.resolve(), emblem=emblem, government_domains=domains, **{
-        name: value for name, value in settings.items() if name != "emblem"
-    })
+    return Site(
+        root=root.resolve(),
+        emblem=emblem,
+        government_domains=domains,
+        **{name: value for name, value in settings.items() if name != "emblem"},
+    )

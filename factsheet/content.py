@@ -8,30 +8,47 @@ from pathlib import Path
 
 from . import fields
 from .config import Site, read_text_file
-from .errors import FactsheetError, ProblemCollector
+from .errors import FactsheetError, ProblemCollector, ProblemsError
 
 SHEET_FIELDS = (
-    fields.Field("title", fields.text, required=True,
-                 doc="Title of the sheet; PDF Title and running header."),
-    fields.Field("date", fields.iso_date, required=True,
-                 doc='Issue date, YYYY-MM-DD; printed "June 11, 2010"; PDF dates.'),
-    fields.Field("label", fields.text, default="Fact Sheet",
-                 doc="Kind of document printed above the title."),
+    fields.Field(
+        "title", fields.text, required=True, doc="Title of the sheet; PDF Title and running header."
+    ),
+    fields.Field(
+        "date",
+        fields.iso_date,
+        required=True,
+        doc='Issue date, YYYY-MM-DD; printed "June 11, 2010"; PDF dates.',
+    ),
+    fields.Field(
+        "label", fields.text, default="Fact Sheet", doc="Kind of document printed above the title."
+    ),
     fields.Field("office", fields.text, doc="Issuing office, printed under the label."),
     fields.Field("dateline", fields.text, doc="Place of issue, printed before the date."),
-    fields.Field("lang", fields.language_tag, doc="Language (BCP 47); default from factsheet.yaml."),
+    fields.Field(
+        "lang", fields.language_tag, doc="Language (BCP 47); default from factsheet.yaml."
+    ),
     fields.Field("summary", fields.text, doc="One sentence; PDF Subject."),
     fields.Field("keywords", fields.text_list, default=(), doc="List of keywords; PDF Keywords."),
-    fields.Field("max_pages", fields.positive_int,
-                 doc="Page budget; default from factsheet.yaml."),
+    fields.Field("max_pages", fields.positive_int, doc="Page budget; default from factsheet.yaml."),
 )
 
 FENCE = "---"
 FENCE_ENDS = ("---", "...")
 
 MONTHS = (
-    "January", "February", "March", "April", "May", "June",
-    "July", "August", "September", "October", "November", "December",
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
 )
 
 
@@ -76,36 +93,44 @@ def split_front_matter(text: str, path: Path) -> tuple[str, str, int]:
     """
     lines = text.split("\n")
     if not text.strip():
-        raise FactsheetError(path, 1, "file is empty; a fact sheet starts with a `---` front matter block")
+        raise FactsheetError(
+            path, 1, "file is empty; a fact sheet starts with a `---` front matter block"
+        )
     if lines[0].rstrip() != FENCE:
         raise FactsheetError(
-            path, 1, "no front matter: the file must start with a `---` line, then `title:` and `date:`"
+            path,
+            1,
+            "no front matter: the file must start with a `---` line, then `title:` and `date:`",
         )
     for index in range(1, len(lines)):
         if lines[index].rstrip() in FENCE_ENDS:
             front = "\n".join(lines[1:index])
             body = "\n".join(lines[index + 1 :])
             return front, body, index + 2
-    raise FactsheetError(path, 1, "front matter is not closed: add a `---` line after the last field")
+    raise FactsheetError(
+        path, 1, "front matter is not closed: add a `---` line after the last field"
+    )
 
 
-def load_sheet(path: Path, site: Site) -> Sheet:
-    """Read and validate one content file, reporting every front-matter problem at its line."""
+def read_sheet(path: Path, site: Site) -> tuple[Sheet, list[FactsheetError]]:
+    """Read one content file; return the sheet and every front-matter problem found.
+
+    Fields with problems get placeholder values, so that the body can still be checked and
+    every problem in the file reported in one pass.
+    """
     front, body, body_line = split_front_matter(read_text_file(path), path)
     collector = ProblemCollector(path)
     values, problems = fields.read_mapping(front, path, 1, "front matter")
     collector.extend(problems)
-    if not problems or values:
-        settings = fields.validate(values, SHEET_FIELDS, collector, first_line=1)
-    else:
-        settings = {}
+    settings = fields.validate(values, SHEET_FIELDS, collector, first_line=1)
     if not body.strip():
-        collector.add(body_line - 1, "the body is empty: write the fact sheet's text after the front matter")
-    collector.raise_if_any()
-    return Sheet(
+        collector.add(
+            body_line - 1, "the body is empty: write the fact sheet's text after the front matter"
+        )
+    sheet = Sheet(
         path=path,
-        title=settings["title"],
-        date=settings["date"],
+        title=settings["title"] or "",
+        date=settings["date"] or datetime.date(1, 1, 1),
         label=settings["label"],
         office=settings["office"],
         dateline=settings["dateline"],
@@ -116,3 +141,12 @@ def load_sheet(path: Path, site: Site) -> Sheet:
         body=body,
         body_line=body_line,
     )
+    return sheet, collector.problems
+
+
+def load_sheet(path: Path, site: Site) -> Sheet:
+    """Read and validate one content file, raising every front-matter problem at its line."""
+    sheet, problems = read_sheet(path, site)
+    if problems:
+        raise ProblemsError(problems)
+    return sheet

@@ -50,7 +50,7 @@ class FactsheetError(click.ClickException):
         click.echo(self.format_message(), err=True, file=file)
 
 
-class ProblemList(FactsheetError):
+class ProblemsError(FactsheetError):
     """Several problems found in one pass (for example every error in one content file)."""
 
     def __init__(self, problems: Iterable[FactsheetError]) -> None:
@@ -78,9 +78,9 @@ class ProblemCollector:
     def raise_if_any(self) -> None:
         """Raise every recorded problem together, if there is one."""
         if self.problems:
-            raise ProblemList(self.problems)
+            raise ProblemsError(self.problems)
 
 
 def problems_of(error: FactsheetError) -> list[FactsheetError]:
     """Return the individual problems an error carries."""
-    return list(error.problems) if isinstance(error, ProblemList) else [error]
+    return list(error.problems) if isinstance(error, ProblemsError) else [error]

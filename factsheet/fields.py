@@ -36,6 +36,10 @@ class Field:
     doc: str = ""
 
 
+# Stands for a value that could not be read; its problem is already reported.
+UNREADABLE = object()
+
+
 @dataclass(frozen=True)
 class Located:
     """A mapping value with the line (1-based, in the whole file) of its key."""
@@ -56,21 +60,24 @@ def yaml_problem(path: Path, error: yaml.YAMLError, line_offset: int) -> Factshe
 
 def read_mapping(
     text: str, path: Path, line_offset: int, what: str
-) -> tuple[dict[str, Located], list[FactsheetError]]:
+) -> tuple[dict[str, Located] | None, list[FactsheetError]]:
     """Parse ``text`` as a YAML mapping of plain keys to safe values.
 
     ``line_offset`` is the number of file lines before ``text`` starts, so that every reported
-    line is a line of the user's file. Returns the located values and the problems found.
+    line is a line of the user's file. Returns the located values (``None`` when the text is not
+    YAML at all) and the problems found.
     """
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as error:
-        return {}, [yaml_problem(path, error, line_offset)]
+        return None, [yaml_problem(path, error, line_offset)]
     if node is None:
-        return {}, [FactsheetError(path, line_offset or 1, f"{what} is empty")]
+        return None, [FactsheetError(path, line_offset or 1, f"{what} is empty")]
     if not isinstance(node, yaml.MappingNode):
         line = node.start_mark.line + 1 + line_offset
-        return {}, [FactsheetError(path, line, f"{what} must be a mapping of `field: value` lines")]
+        return None, [
+            FactsheetError(path, line, f"{what} must be a mapping of `field: value` lines")
+        ]
     constructor = yaml.SafeLoader("")
     values: dict[str, Located] = {}
     problems: list[FactsheetError] = []
@@ -83,20 +90,67 @@ def read_mapping(
         if key in values:
             problems.append(FactsheetError(path, line, f"field `{key}` is given twice"))
             continue
+        unsafe_tag = _unsafe_tag(value_node)
+        if unsafe_tag:
+            problems.append(
+                FactsheetError(
+                    path,
+                    line,
+                    f"field `{key}`: YAML tag {unsafe_tag} is not allowed (values are data)",
+                )
+            )
+            values[key] = Located(UNREADABLE, line)
+            continue
         try:
             value = constructor.construct_object(value_node, deep=True)
         except (yaml.YAMLError, ValueError, TypeError, OverflowError) as error:
-            # SafeConstructor raises ValueError for impossible dates such as 2010-02-30 and a
-            # ConstructorError for tags such as !!python/object.
+            # SafeConstructor raises ValueError for impossible dates such as 2010-02-30.
             reason = getattr(error, "problem", None) or str(error)
             problems.append(FactsheetError(path, line, f"field `{key}`: {reason}"))
-            continue
+            value = UNREADABLE
         values[key] = Located(value, line)
     return values, problems
 
 
+_SAFE_TAG_PREFIX = "tag:yaml.org,2002:"
+_SAFE_TAGS = {
+    _SAFE_TAG_PREFIX + name
+    for name in (
+        "str",
+        "int",
+        "float",
+        "bool",
+        "null",
+        "timestamp",
+        "seq",
+        "map",
+        "binary",
+        "omap",
+        "pairs",
+        "set",
+        "merge",
+        "value",
+    )
+}
+
+
+def _unsafe_tag(node: yaml.Node) -> str | None:
+    """The first tag in ``node`` that the safe loader would refuse, as the user wrote it."""
+    if node.tag not in _SAFE_TAGS and node.tag.startswith(_SAFE_TAG_PREFIX):
+        return "!!" + node.tag.removeprefix(_SAFE_TAG_PREFIX)
+    if node.tag not in _SAFE_TAGS:
+        return node.tag
+    if isinstance(node, yaml.SequenceNode):
+        return next((tag for child in node.value if (tag := _unsafe_tag(child))), None)
+    if isinstance(node, yaml.MappingNode):
+        return next(
+            (tag for pair in node.value for child in pair if (tag := _unsafe_tag(child))), None
+        )
+    return None
+
+
 def validate(
-    values: dict[str, Located],
+    values: dict[str, Located] | None,
     fields: Sequence[Field],
     collector: ProblemCollector,
     first_line: int,
@@ -106,16 +160,23 @@ def validate(
     Unknown fields, missing required fields and values of the wrong type are recorded in
     ``collector``; ``first_line`` is where a missing field is reported.
     """
+    if values is None:  # not parsed at all: its one problem is already reported
+        return {field.name: field.default for field in fields}
     by_name = {field.name: field for field in fields}
     for key, located in values.items():
         if key not in by_name:
             hint = difflib.get_close_matches(key, by_name, n=1, cutoff=0.6)
             suggestion = f"; did you mean `{hint[0]}`?" if hint else ""
             known = ", ".join(by_name)
-            collector.add(located.line, f"unknown field `{key}`{suggestion} (known fields: {known})")
+            collector.add(
+                located.line, f"unknown field `{key}`{suggestion} (known fields: {known})"
+            )
     result: dict[str, Any] = {}
     for field in fields:
         located = values.get(field.name)
+        if located is not None and located.value is UNREADABLE:
+            result[field.name] = field.default
+            continue
         if located is None or located.value is None:
             if field.required:
                 line = located.line if located else first_line

@@ -26,7 +26,7 @@ from mdit_py_plugins.footnote import footnote_plugin
 
 from .config import Site
 from .content import Sheet
-from .errors import FactsheetError, ProblemCollector
+from .errors import ProblemCollector
 
 LINK_SCHEMES = ("http", "https", "mailto")
 GOVERNMENT_SUFFIXES = ("gov", "mil", "fed.us")
@@ -88,7 +88,7 @@ def _comparable(address: str) -> str:
 
 def new_parser(lang: str) -> MarkdownIt:
     """A CommonMark parser with tables, footnotes and smart quotes for ``lang``; no raw HTML."""
-    quotes = QUOTES.get(lang.split("-")[0].lower(), QUOTES["en"])
+    quotes = QUOTES.get(lang.split("-", maxsplit=1)[0].lower(), QUOTES["en"])
     parser = MarkdownIt("commonmark", {"typographer": True, "html": False, "quotes": quotes})
     parser.enable(["table", "replacements", "smartquotes"])
     parser.use(footnote_plugin)
@@ -98,8 +98,13 @@ def new_parser(lang: str) -> MarkdownIt:
 class _PrintRenderer(RendererHTML):
     """Renders the token stream for print; one instance renders one sheet."""
 
-    def __init__(self, sheet: Sheet, site: Site, definitions: dict[int, list[Token]],
-                 collector: ProblemCollector) -> None:
+    def __init__(
+        self,
+        sheet: Sheet,
+        site: Site,
+        definitions: dict[int, list[Token]],
+        collector: ProblemCollector,
+    ) -> None:
         super().__init__()
         self.sheet = sheet
         self.site = site
@@ -122,6 +127,9 @@ class _PrintRenderer(RendererHTML):
         for index, token in enumerate(tokens):
             if token.map:
                 self.line = self.sheet.body_line + token.map[0]
+                if token.nesting == 1:
+                    # Lets a page-budget overflow be reported at its source line.
+                    token.attrSet("data-line", str(self.line))
             if token.type == "inline":
                 output.append(self.renderInline(token.children or [], options, env))
             elif token.type in self.rules:
@@ -130,7 +138,7 @@ class _PrintRenderer(RendererHTML):
                 output.append(self.renderToken(tokens, index, options, env))
         return "".join(output)
 
-    def renderInline(self, tokens: Sequence[Token], options: Any, env: Any) -> str:
+    def renderInline(self, tokens: Sequence[Token], options: Any, env: Any) -> str:  # noqa: N802
         output = []
         start_line = self.line
         for index, token in enumerate(tokens):
@@ -262,7 +270,9 @@ class _PrintRenderer(RendererHTML):
         if level == 1:
             self.problem("the title is the only level-1 heading: use `##` for a section heading")
         elif level > previous + 1:
-            self.problem(f"heading level {level} follows level {previous}: use {'#' * (previous + 1)}")
+            self.problem(
+                f"heading level {level} follows level {previous}: use {'#' * (previous + 1)}"
+            )
         self.body.headings.append(Heading(level, text, self.line))
         return self.renderToken(tokens, idx, options, env)
 
@@ -312,8 +322,7 @@ def _check_footnotes(sheet: Sheet, env: dict[str, Any], collector: ProblemCollec
             line = next(
                 (i for i, text in enumerate(lines) if text.lstrip().startswith(f"[^{name}]:")), 0
             )
-            collector.add(sheet.body_line + line,
-                          f"footnote [^{name}] is defined but never cited")
+            collector.add(sheet.body_line + line, f"footnote [^{name}] is defined but never cited")
 
 
 def render_body(sheet: Sheet, site: Site) -> Body:
@@ -331,14 +340,3 @@ def render_body(sheet: Sheet, site: Site) -> Body:
     collector.raise_if_any()
     renderer.body.html = html
     return renderer.body
-
-
-def check_body(sheet: Sheet, site: Site) -> list[FactsheetError]:
-    """Return every problem in ``sheet``'s body (none when it renders)."""
-    try:
-        render_body(sheet, site)
-    except FactsheetError as error:
-        from .errors import problems_of
-
-        return problems_of(error)
-    return []

@@ -57,7 +57,9 @@ def resolve_confined(url: str, roots: tuple[Path, ...]) -> Path:
     """
     parts = urlsplit(url)
     if parts.scheme != "file":
-        raise ValueError(f"{url!r}: only files inside the project can be used, not {parts.scheme}: URLs")
+        raise ValueError(
+            f"{url!r}: only files inside the project can be used, not {parts.scheme}: URLs"
+        )
     if parts.netloc not in ("", "localhost"):
         raise ValueError(f"{url!r}: files on other hosts cannot be used")
     path = Path(unquote(parts.path)).resolve()
@@ -93,9 +95,13 @@ class PdfRenderer:
             string=document.html, base_url=document.base_url, url_fetcher=self.fetcher
         )
         try:
-            laid_out = html.render(font_config=self.font_config, cache=self.cache, **self._options())
+            laid_out = html.render(
+                font_config=self.font_config, cache=self.cache, **self._options()
+            )
         except self.weasyprint.urls.FatalURLFetchingError:
-            raise FactsheetError(sheet_path, None, f"refused to read {self.fetcher.refused[0]}") from None
+            raise FactsheetError(
+                sheet_path, None, f"refused to read {self.fetcher.refused[0]}"
+            ) from None
         return laid_out
 
     def _options(self) -> dict[str, Any]:
@@ -151,8 +157,8 @@ def atomic_output(target: Path) -> Iterator[Path]:
         yield temporary
         with open(temporary, "rb") as written:
             os.fsync(written.fileno())
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, target)
+        temporary.chmod(0o644)
+        temporary.replace(target)
     finally:
         with contextlib.suppress(FileNotFoundError):
             temporary.unlink()

@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .config import Site
-from .content import load_sheet
-from .errors import FactsheetError, display_path
+from .content import read_sheet
+from .errors import FactsheetError, ProblemsError, display_path, problems_of
 from .markdown import render_body
 from .render import HtmlDocument, render_document
 
@@ -30,7 +30,9 @@ def find_sheets(paths: Iterable[Path], site: Site) -> list[Path]:
             found.extend(sorted(path.glob(f"*{CONTENT_SUFFIX}")))
         elif path.is_file():
             if path.suffix != CONTENT_SUFFIX:
-                raise FactsheetError(path, None, f"not a content file: expected a {CONTENT_SUFFIX} file")
+                raise FactsheetError(
+                    path, None, f"not a content file: expected a {CONTENT_SUFFIX} file"
+                )
             found.append(path)
         else:
             raise FactsheetError(path, None, "no such file or folder")
@@ -39,18 +41,39 @@ def find_sheets(paths: Iterable[Path], site: Site) -> list[Path]:
     for path in unique:
         if path.stem in by_name:
             raise FactsheetError(
-                path, None, f"has the same name as {display_path(by_name[path.stem])}: both would "
-                f"be written to {path.stem}.pdf"
+                path,
+                None,
+                f"has the same name as {display_path(by_name[path.stem])}: both would "
+                f"be written to {path.stem}.pdf",
             )
         by_name[path.stem] = path
     return unique
 
 
 def prepare(path: Path, site: Site) -> HtmlDocument:
-    """Load, validate and render one content file to its HTML document."""
-    sheet = load_sheet(path, site)
-    body = render_body(sheet, site)
+    """Load, validate and render one content file to its HTML document.
+
+    Raises every problem in the file at once: front matter and body are both checked.
+    """
+    sheet, problems = read_sheet(path, site)
+    try:
+        body = render_body(sheet, site)
+    except FactsheetError as error:
+        raise ProblemsError([*problems, *problems_of(error)]) from None
+    if problems:
+        raise ProblemsError(problems)
     return render_document(sheet, body, site)
+
+
+def check(paths: list[Path], site: Site) -> Iterator[Outcome]:
+    """Validate each sheet as far as its HTML document, without laying it out."""
+    for path in paths:
+        outcome = Outcome(source=path)
+        try:
+            prepare(path, site)
+        except FactsheetError as error:
+            outcome.error = error
+        yield outcome
 
 
 @dataclass
@@ -104,8 +127,9 @@ def write_html(paths: list[Path], site: Site, out_dir: Path) -> Iterator[Outcome
         yield outcome
 
 
-def write_pdfs(paths: list[Path], site: Site, out_dir: Path, pdf_variant: str | None = None
-               ) -> Iterator[Outcome]:
+def write_pdfs(
+    paths: list[Path], site: Site, out_dir: Path, pdf_variant: str | None = None
+) -> Iterator[Outcome]:
     """Render each sheet to ``out_dir/<name>.pdf``, yielding one outcome per sheet."""
     renderer = None
     for path in paths:

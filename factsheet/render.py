@@ -53,9 +53,13 @@ def render_document(sheet: Sheet, body: Body, site: Site) -> HtmlDocument:
             generator=f"factsheet {__version__}",
         )
     except jinja2.TemplateSyntaxError as error:
-        raise FactsheetError(error.filename or site.templates_dir, error.lineno, error.message or "") from None
+        raise FactsheetError(
+            error.filename or site.templates_dir, error.lineno, error.message or ""
+        ) from None
     except jinja2.TemplateNotFound as error:
         raise FactsheetError(site.templates_dir, None, f"template {error.name} not found") from None
     except jinja2.UndefinedError as error:
-        raise FactsheetError(site.templates_dir / TEMPLATE, None, f"template error: {error}") from None
+        raise FactsheetError(
+            site.templates_dir / TEMPLATE, None, f"template error: {error}"
+        ) from None
     return HtmlDocument(sheet=sheet, html=html, base_url=site.templates_dir.as_uri() + "/")
