@@ -121,25 +121,49 @@ class PdfRenderer:
         return PdfResult(path=target, pages=len(laid_out.pages))
 
 
+# What to call the block where an overflow begins, by its HTML tag.
+BLOCK_NAMES = {
+    "h2": "heading",
+    "h3": "heading",
+    "h4": "heading",
+    "h5": "heading",
+    "h6": "heading",
+    "p": "paragraph",
+    "li": "list item",
+    "tr": "table row",
+    "blockquote": "quotation",
+    "table": "table",
+    "ul": "list",
+    "ol": "list",
+    "pre": "code block",
+    "hr": "rule",
+}
+
+
 def overflow_error(laid_out: Any, path: Path, budget: int) -> FactsheetError:
-    """Name the place where a sheet runs past its page budget."""
+    """Name the heading or paragraph where a sheet runs past its page budget."""
     pages = len(laid_out.pages)
-    line, snippet = _first_source_line(laid_out.pages[budget]._page_box)
-    where = f"; page {budget + 1} begins with {snippet!r}" if snippet else ""
-    return FactsheetError(path, line, f"renders to {pages} pages, budget is {budget}{where}")
+    message = f"renders to {pages} pages, budget is {budget}"
+    element = _first_source_element(laid_out.pages[budget]._page_box)
+    if element is None:
+        return FactsheetError(path, None, message)
+    text = " ".join("".join(element.itertext()).split())
+    text = text[:60] + "…" if len(text) > 60 else text
+    kind = BLOCK_NAMES.get(element.tag, "block")
+    where = f"; page {budget + 1} begins in the {kind} “{text}”"
+    return FactsheetError(path, int(element.get("data-line")), message + where)
 
 
-def _first_source_line(box: Any) -> tuple[int | None, str]:
-    """The ``data-line`` and text of the first content block in a page's box tree."""
+def _first_source_element(box: Any) -> Any:
+    """The first element with a ``data-line`` (a body block) in a page's box tree."""
     element = getattr(box, "element", None)
     if element is not None and element.get("data-line"):
-        text = " ".join("".join(element.itertext()).split())
-        return int(element.get("data-line")), (text[:60] + "…" if len(text) > 60 else text)
+        return element
     for child in getattr(box, "children", ()):
-        found = _first_source_line(child)
-        if found[0] is not None:
+        found = _first_source_element(child)
+        if found is not None:
             return found
-    return None, ""
+    return None
 
 
 @contextlib.contextmanager
