@@ -11,11 +11,9 @@ from pathlib import Path
 
 from . import fields
 from .errors import FactsheetError, ProblemCollector
+from .files import read_text_file
 
 CONFIG_NAME = "factsheet.yaml"
-# Largest settings or content file accepted: far above any real fact sheet, small enough that a
-# mistaken path (a log, a binary) is refused before it is parsed.
-MAX_FILE_BYTES = 1_000_000
 
 PDF_VARIANTS = ("pdf/ua-1", "pdf/ua-2", "pdf/a-2u", "pdf/a-3u", "pdf/a-2a", "pdf/a-3a", "none")
 PAPER_SIZES = {"letter": "8.5in 11in", "legal": "8.5in 14in", "a4": "210mm 297mm"}
@@ -130,27 +128,6 @@ def find_project_root(start: Path) -> Path:
         if (folder / CONFIG_NAME).is_file():
             return folder
     raise FactsheetError(None, None, f"no {CONFIG_NAME} in {start} or any folder above it")
-
-
-def read_text_file(path: Path) -> str:
-    """Read a UTF-8 text file as a user's input: size-limited, BOM and CRLF tolerated."""
-    try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise FactsheetError(
-                path, None, f"file is {size:,} bytes; the limit is {MAX_FILE_BYTES:,}"
-            )
-        data = path.read_bytes()
-    except OSError as error:
-        raise FactsheetError(path, None, f"cannot read file: {error.strerror}") from None
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = data[: error.start].count(b"\n") + 1
-        raise FactsheetError(
-            path, line, f"file is not UTF-8 text (byte 0x{data[error.start]:02x}); save it as UTF-8"
-        ) from None
-    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def load_site(root: Path) -> Site:

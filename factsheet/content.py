@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import fields
-from .config import Site, read_text_file
+from .config import Site
 from .errors import FactsheetError, ProblemCollector, ProblemsError
+from .files import read_text_file
 
 SHEET_FIELDS = (
     fields.Field(

@@ -33,6 +33,10 @@ class FactsheetError(click.ClickException):
         self.reason = message
         super().__init__(self.location_prefix() + message)
 
+    def __reduce__(self) -> tuple[type, tuple[object, ...]]:
+        # Rebuilt from its parts when a worker process sends it back to the parent.
+        return (FactsheetError, (self.path, self.line, self.reason))
+
     def location_prefix(self) -> str:
         """Return ``"path:line: "`` (or ``"path: "`` without a line, ``""`` without a path)."""
         if self.path is None:
@@ -58,6 +62,9 @@ class ProblemsError(FactsheetError):
         first = self.problems[0]
         super().__init__(first.path, first.line, first.reason)
         self.message = "\n".join(problem.format_message() for problem in self.problems)
+
+    def __reduce__(self) -> tuple[type, tuple[object, ...]]:
+        return (ProblemsError, (self.problems,))
 
 
 class ProblemCollector:

@@ -6,14 +6,9 @@ This is the only module that imports WeasyPrint, and it does so lazily (inside
 
 from __future__ import annotations
 
-import contextlib
-import ctypes.util
 import hashlib
 import logging
 import mimetypes
-import os
-import tempfile
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -21,20 +16,11 @@ from urllib.parse import unquote, urlsplit
 
 from .config import Site
 from .errors import FactsheetError
-from .render import HtmlDocument
+from .files import atomic_output
+from .render import STYLESHEET_LINK, HtmlDocument
 
 if TYPE_CHECKING:
     import weasyprint
-
-HARFBUZZ_SUBSET_HINT = (
-    "libharfbuzz-subset0 is not installed: fonts will be subset with fontTools, about ten times "
-    "slower. Install it with: sudo apt-get install libharfbuzz-subset0"
-)
-
-
-def harfbuzz_subset_missing() -> bool:
-    """True when WeasyPrint would have to fall back to fontTools to subset fonts."""
-    return ctypes.util.find_library("harfbuzz-subset") is None
 
 
 @dataclass(frozen=True)
@@ -81,27 +67,53 @@ class PdfRenderer:
         self.font_config = FontConfiguration()
         self.fetcher = _confined_fetcher_class(weasyprint)(allowed_roots(site))
         self.cache: dict[str, Any] = {}
-        # WeasyPrint reports unreadable resources as log warnings; surface them as errors.
+        self.stylesheets: dict[str, Any] = {}
+        # WeasyPrint reports what it could not use (an image, a stylesheet rule) in its log.
         self.log = _CollectingHandler()
         logging.getLogger("weasyprint").addHandler(self.log)
-        logging.getLogger("weasyprint").setLevel(logging.WARNING)
+
+    def _stylesheet(self, url: str) -> Any:
+        """The site stylesheet, parsed once per process (with its fonts) and reused."""
+        if url not in self.stylesheets:
+            self.stylesheets[url] = self.weasyprint.CSS(
+                url=url, url_fetcher=self.fetcher, font_config=self.font_config
+            )
+        return self.stylesheets[url]
+
+    def _forget_changed_files(self) -> None:
+        # A long-lived renderer (watch mode) must not serve a file edited since it was read.
+        if self.fetcher.forget_changed():
+            self.cache.clear()
+            self.stylesheets.clear()
 
     def layout(self, document: HtmlDocument) -> weasyprint.Document:
         """Lay out ``document`` into pages."""
         sheet_path = document.sheet.path
+        self._forget_changed_files()
         self.fetcher.refused.clear()
         self.log.records.clear()
+        # The linked stylesheet is applied pre-parsed instead of being parsed for every sheet.
+        link = STYLESHEET_LINK.format(url=document.stylesheet_url)
         html = self.weasyprint.HTML(
-            string=document.html, base_url=document.base_url, url_fetcher=self.fetcher
+            string=document.html.replace(link, "", 1),
+            base_url=document.base_url,
+            url_fetcher=self.fetcher,
         )
         try:
+            stylesheet = self._stylesheet(document.stylesheet_url)
             laid_out = html.render(
-                font_config=self.font_config, cache=self.cache, **self._options()
+                font_config=self.font_config,
+                cache=self.cache,
+                stylesheets=[stylesheet],
+                **self._options(),
             )
         except self.weasyprint.urls.FatalURLFetchingError:
             raise FactsheetError(
                 sheet_path, None, f"refused to read {self.fetcher.refused[0]}"
             ) from None
+        failures = [record for record in self.log.records if record.levelno >= logging.ERROR]
+        if failures:
+            raise FactsheetError(sheet_path, None, f"rendering failed: {failures[0].getMessage()}")
         return laid_out
 
     def _options(self) -> dict[str, Any]:
@@ -166,26 +178,12 @@ def _first_source_element(box: Any) -> Any:
     return None
 
 
-@contextlib.contextmanager
-def atomic_output(target: Path) -> Iterator[Path]:
-    """Yield a temporary path beside ``target``; rename it into place only on success.
-
-    A failed or interrupted build never leaves a truncated file at ``target`` and never
-    replaces the previous good one; concurrent builds each write their own temporary file.
-    """
-    target.parent.mkdir(parents=True, exist_ok=True)
-    descriptor, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    temporary = Path(name)
+def _stamp(path: Path) -> tuple[int, int]:
     try:
-        os.close(descriptor)
-        yield temporary
-        with open(temporary, "rb") as written:
-            os.fsync(written.fileno())
-        temporary.chmod(0o644)
-        temporary.replace(target)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            temporary.unlink()
+        status = path.stat()
+    except OSError:
+        return (-1, -1)
+    return (status.st_mtime_ns, status.st_size)
 
 
 class _CollectingHandler(logging.Handler):
@@ -207,7 +205,14 @@ def _confined_fetcher_class(weasyprint: Any) -> type:
             super().__init__(allowed_protocols=("file", "data"))
             self.roots = roots
             self.refused: list[str] = []
-            self.files: dict[Path, bytes] = {}
+            self.files: dict[Path, tuple[tuple[int, int], bytes]] = {}
+
+        def forget_changed(self) -> bool:
+            """Drop files changed on disk since they were read; True if there was one."""
+            changed = [path for path, (stamp, _) in self.files.items() if _stamp(path) != stamp]
+            for path in changed:
+                del self.files[path]
+            return bool(changed)
 
         def fetch(self, url: str, headers: Any = None) -> Any:
             if url.startswith("data:"):
@@ -218,10 +223,10 @@ def _confined_fetcher_class(weasyprint: Any) -> type:
                 self.refused.append(str(error))
                 raise weasyprint.urls.FatalURLFetchingError(str(error)) from None
             if path not in self.files:
-                self.files[path] = path.read_bytes()
+                self.files[path] = (_stamp(path), path.read_bytes())
             mime_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
             return weasyprint.urls.URLFetcherResponse(
-                url, self.files[path], headers={"Content-Type": mime_type}
+                url, self.files[path][1], headers={"Content-Type": mime_type}
             )
 
     return ConfinedFetcher

@@ -5,17 +5,27 @@ Preparing a sheet never imports WeasyPrint; only the PDF stage does, once per pr
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import logging
+import multiprocessing
+import zlib
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .config import Site
 from .content import read_sheet
 from .errors import FactsheetError, ProblemsError, display_path, problems_of
+from .files import HARFBUZZ_SUBSET_HINT, atomic_output, harfbuzz_subset_missing
+from .manifest import Manifest, site_fingerprint
 from .markdown import render_body
 from .render import HtmlDocument, render_document
 
+if TYPE_CHECKING:
+    from .pdf import PdfRenderer
+
 CONTENT_SUFFIX = ".md"
+LOG = logging.getLogger("factsheet")
 
 
 def find_sheets(paths: Iterable[Path], site: Site) -> list[Path]:
@@ -85,6 +95,7 @@ class Outcome:
     pages: int = 0
     error: FactsheetError | None = None
     skipped: bool = False
+    images: list[Path] = field(default_factory=list)
 
 
 @dataclass
@@ -112,8 +123,6 @@ class Report:
 
 def write_html(paths: list[Path], site: Site, out_dir: Path) -> Iterator[Outcome]:
     """Write each sheet's HTML document (the exact input of its PDF) to ``out_dir``."""
-    from .pdf import atomic_output  # noqa: PLC0415 - the helper, not WeasyPrint
-
     for path in paths:
         outcome = Outcome(source=path)
         try:
@@ -127,21 +136,113 @@ def write_html(paths: list[Path], site: Site, out_dir: Path) -> Iterator[Outcome
         yield outcome
 
 
-def write_pdfs(
-    paths: list[Path], site: Site, out_dir: Path, pdf_variant: str | None = None
-) -> Iterator[Outcome]:
-    """Render each sheet to ``out_dir/<name>.pdf``, yielding one outcome per sheet."""
-    renderer = None
-    for path in paths:
-        outcome = Outcome(source=path)
-        try:
-            document = prepare(path, site)
-            if renderer is None:
-                from .pdf import PdfRenderer  # noqa: PLC0415 - lazy: imports WeasyPrint
+def in_shard(path: Path, shard: tuple[int, int] | None) -> bool:
+    """True when ``path`` belongs to shard ``(k, n)``: a stable partition by file name."""
+    if shard is None:
+        return True
+    index, count = shard
+    return zlib.crc32(path.name.encode()) % count == index - 1
 
-                renderer = PdfRenderer(site, pdf_variant)
-            result = renderer.write(document, out_dir / f"{path.stem}.pdf")
-            outcome.output, outcome.pages = result.path, result.pages
-        except FactsheetError as error:
-            outcome.error = error
-        yield outcome
+
+# One warm renderer per worker process, created on its first sheet and reused for the rest.
+_renderer: PdfRenderer | None = None
+
+
+def build_one(path: Path, site: Site, out_dir: Path, pdf_variant: str) -> Outcome:
+    """Prepare and render one sheet in this process, reusing its warm WeasyPrint set-up."""
+    global _renderer  # noqa: PLW0603 - the per-process cache is the point
+    outcome = Outcome(source=path)
+    try:
+        document = prepare(path, site)
+        if _renderer is None or _renderer.site != site or _renderer.pdf_variant != pdf_variant:
+            from .pdf import PdfRenderer  # noqa: PLC0415 - lazy: imports WeasyPrint
+
+            _renderer = PdfRenderer(site, pdf_variant)
+        result = _renderer.write(document, out_dir / f"{path.stem}.pdf")
+        outcome.output, outcome.pages = result.path, result.pages
+        outcome.images = list(document.images)
+    except FactsheetError as error:
+        outcome.error = error
+    return outcome
+
+
+def forget_warm_state() -> None:
+    """Drop this process's renderer (templates or settings changed: reload them)."""
+    global _renderer  # noqa: PLW0603
+    _renderer = None
+
+
+def _build_in_worker(job: tuple[Path, Site, Path, str]) -> Outcome:
+    return build_one(*job)
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    """How to build: where to, in which PDF flavour, on how many cores, forced or not."""
+
+    out_dir: Path
+    pdf_variant: str
+    jobs: int = 1
+    force: bool = False
+
+
+def write_pdfs(
+    paths: list[Path],
+    site: Site,
+    options: BuildOptions,
+    on_start: Callable[[Path], None] | None = None,
+) -> Iterator[Outcome]:
+    """Build each sheet into ``out_dir/<name>.pdf``, yielding one outcome per sheet.
+
+    Sheets whose inputs are unchanged since the last build (per the manifest) are skipped
+    unless ``options.force``; the rest are rendered in ``options.jobs`` worker processes, each
+    of which keeps WeasyPrint, the fonts and the stylesheet loaded between sheets.
+    ``on_start`` is called with each sheet as its rendering begins (for progress display).
+    """
+    manifest = Manifest.load(options.out_dir)
+    site_key = site_fingerprint(site, options.pdf_variant)
+    pending = []
+    for path in paths:
+        output = options.out_dir / f"{path.stem}.pdf"
+        if not options.force and manifest.is_current(path, output, site_key):
+            yield Outcome(source=path, output=output, skipped=True)
+        else:
+            pending.append(path)
+    if not pending:
+        return
+    if harfbuzz_subset_missing():
+        LOG.warning(HARFBUZZ_SUBSET_HINT)
+    try:
+        for outcome in _render_all(pending, site, options, on_start):
+            if outcome.error is None and outcome.output is not None:
+                manifest.record(outcome.source, outcome.output, site_key, outcome.images)
+            else:
+                manifest.forget(options.out_dir / f"{outcome.source.stem}.pdf")
+            yield outcome
+    finally:
+        manifest.save()
+
+
+def _render_all(
+    paths: list[Path],
+    site: Site,
+    options: BuildOptions,
+    on_start: Callable[[Path], None] | None,
+) -> Iterator[Outcome]:
+    jobs = max(1, min(options.jobs, len(paths)))
+    if jobs == 1:
+        for path in paths:
+            if on_start:
+                on_start(path)
+            yield build_one(path, site, options.out_dir, options.pdf_variant)
+        return
+    # Workers are forked after WeasyPrint is imported here, so none of them pays the import.
+    import weasyprint  # noqa: F401, PLC0415
+
+    context = multiprocessing.get_context("fork")
+    with context.Pool(jobs) as pool:
+        work = [(path, site, options.out_dir, options.pdf_variant) for path in paths]
+        for outcome in pool.imap_unordered(_build_in_worker, work, chunksize=1):
+            if on_start:
+                on_start(outcome.source)
+            yield outcome

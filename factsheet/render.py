@@ -17,6 +17,8 @@ from .markdown import Body
 
 TEMPLATE = "factsheet.html"
 STYLESHEET = "factsheet.css"
+# How base.html links the stylesheet; the PDF stage recognises the link by it.
+STYLESHEET_LINK = '<link rel="stylesheet" href="{url}">'
 
 
 @dataclass(frozen=True)
@@ -26,6 +28,8 @@ class HtmlDocument:
     sheet: Sheet
     html: str
     base_url: str
+    stylesheet_url: str = ""
+    images: tuple[Path, ...] = ()
 
 
 @lru_cache(maxsize=8)
@@ -42,13 +46,14 @@ def template_environment(templates_dir: Path) -> jinja2.Environment:
 def render_document(sheet: Sheet, body: Body, site: Site) -> HtmlDocument:
     """Render the full HTML document of ``sheet``."""
     environment = template_environment(site.templates_dir)
+    stylesheet_url = (site.templates_dir / STYLESHEET).as_uri()
     try:
         template = environment.get_template(TEMPLATE)
         html = template.render(
             site=site,
             sheet=sheet,
             body_html=Markup(body.html),
-            stylesheet_url=(site.templates_dir / STYLESHEET).as_uri(),
+            stylesheet_link=Markup(STYLESHEET_LINK.format(url=stylesheet_url)),
             emblem_url=site.emblem.as_uri(),
             generator=f"factsheet {__version__}",
         )
@@ -62,4 +67,10 @@ def render_document(sheet: Sheet, body: Body, site: Site) -> HtmlDocument:
         raise FactsheetError(
             site.templates_dir / TEMPLATE, None, f"template error: {error}"
         ) from None
-    return HtmlDocument(sheet=sheet, html=html, base_url=site.templates_dir.as_uri() + "/")
+    return HtmlDocument(
+        sheet=sheet,
+        html=html,
+        base_url=site.templates_dir.as_uri() + "/",
+        stylesheet_url=stylesheet_url,
+        images=tuple(body.images),
+    )

@@ -1,0 +1,70 @@
+"""Reading the user's files and writing outputs safely."""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes.util
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+from .errors import FactsheetError
+
+# Largest settings or content file accepted: far above any real fact sheet, small enough that a
+# mistaken path (a log, a binary) is refused before it is parsed.
+MAX_FILE_BYTES = 1_000_000
+
+
+def read_text_file(path: Path) -> str:
+    """Read a UTF-8 text file as a user's input: size-limited, BOM and CRLF tolerated."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise FactsheetError(
+                path, None, f"file is {size:,} bytes; the limit is {MAX_FILE_BYTES:,}"
+            )
+        data = path.read_bytes()
+    except OSError as error:
+        raise FactsheetError(path, None, f"cannot read file: {error.strerror}") from None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        raise FactsheetError(
+            path, line, f"file is not UTF-8 text (byte 0x{data[error.start]:02x}); save it as UTF-8"
+        ) from None
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+@contextlib.contextmanager
+def atomic_output(target: Path) -> Iterator[Path]:
+    """Yield a temporary path beside ``target``; rename it into place only on success.
+
+    A failed or interrupted build never leaves a truncated file at ``target`` and never
+    replaces the previous good one; concurrent builds each write their own temporary file.
+    """
+    target.parent.mkdir(parents=True, exist_ok=True)
+    descriptor, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    temporary = Path(name)
+    try:
+        os.close(descriptor)
+        yield temporary
+        with open(temporary, "rb") as written:
+            os.fsync(written.fileno())
+        temporary.chmod(0o644)
+        temporary.replace(target)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            temporary.unlink()
+
+
+HARFBUZZ_SUBSET_HINT = (
+    "libharfbuzz-subset0 is not installed: fonts will be subset with fontTools, about ten times "
+    "slower. Install it with: sudo apt-get install libharfbuzz-subset0"
+)
+
+
+def harfbuzz_subset_missing() -> bool:
+    """True when WeasyPrint would have to fall back to fontTools to subset fonts."""
+    return ctypes.util.find_library("harfbuzz-subset") is None

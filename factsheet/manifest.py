@@ -1,0 +1,109 @@
+"""Incremental builds: a content-hash manifest of what each PDF was built from.
+
+A sheet is rebuilt only when something it depends on has changed: its content file, the images
+it references, anything under ``templates/`` (templates, stylesheet, fonts, emblem),
+``factsheet.yaml``, the PDF variant, or the versions of factsheet and WeasyPrint. Reading the
+manifest and hashing inputs imports neither WeasyPrint nor the Markdown stage.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+
+from . import __version__
+from .config import Site
+from .files import atomic_output
+
+MANIFEST_NAME = ".factsheet-manifest.json"
+FORMAT = 1
+
+
+def file_digest(path: Path) -> str:
+    """The SHA-256 of a file's bytes, or ``"missing"``."""
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return "missing"
+
+
+def site_fingerprint(site: Site, pdf_variant: str) -> str:
+    """A hash of everything every sheet depends on: settings, templates, versions, variant."""
+    digest = hashlib.sha256()
+    digest.update(f"factsheet {__version__}\0".encode())
+    digest.update(f"weasyprint {metadata.version('weasyprint')}\0".encode())
+    digest.update(f"variant {pdf_variant}\0".encode())
+    digest.update(f"config {file_digest(site.config_path)}\0".encode())
+    digest.update(f"emblem {file_digest(site.emblem)}\0".encode())
+    for path in sorted(p for p in site.templates_dir.rglob("*") if p.is_file()):
+        relative = path.relative_to(site.templates_dir).as_posix()
+        digest.update(f"{relative} {file_digest(path)}\0".encode())
+    return digest.hexdigest()
+
+
+@dataclass
+class Entry:
+    """What one PDF was built from."""
+
+    site: str
+    source: str
+    images: dict[str, str] = field(default_factory=dict)
+    output_size: int = 0
+
+
+@dataclass
+class Manifest:
+    """The manifest of one output folder."""
+
+    path: Path
+    entries: dict[str, Entry] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, out_dir: Path) -> Manifest:
+        """Read the manifest of ``out_dir``; a missing or unreadable one is empty."""
+        path = out_dir / MANIFEST_NAME
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            if data.get("format") != FORMAT:
+                return cls(path)
+            entries = {name: Entry(**entry) for name, entry in data["sheets"].items()}
+        except (OSError, ValueError, TypeError, KeyError):
+            return cls(path)
+        return cls(path, entries)
+
+    def is_current(self, source: Path, output: Path, site_key: str) -> bool:
+        """True when ``output`` exists and was built from exactly the current inputs."""
+        entry = self.entries.get(output.name)
+        if entry is None or entry.site != site_key or entry.source != file_digest(source):
+            return False
+        try:
+            if output.stat().st_size != entry.output_size:
+                return False
+        except OSError:
+            return False
+        return all(file_digest(Path(image)) == digest for image, digest in entry.images.items())
+
+    def record(self, source: Path, output: Path, site_key: str, images: list[Path]) -> None:
+        """Remember what ``output`` was just built from."""
+        self.entries[output.name] = Entry(
+            site=site_key,
+            source=file_digest(source),
+            images={str(image): file_digest(image) for image in images},
+            output_size=output.stat().st_size,
+        )
+
+    def forget(self, output: Path) -> None:
+        """Drop ``output`` (it failed to build, so it must be tried again next time)."""
+        self.entries.pop(output.name, None)
+
+    def save(self) -> None:
+        """Write the manifest atomically."""
+        data = {
+            "format": FORMAT,
+            "sheets": {name: vars(entry) for name, entry in sorted(self.entries.items())},
+        }
+        with atomic_output(self.path) as temporary:
+            temporary.write_text(json.dumps(data, indent=1, sort_keys=True), encoding="utf-8")
