@@ -1,0 +1,212 @@
+"""Unit tier (no PDF): the Markdown body as print HTML, built from real content files."""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from conftest import write_sheet
+
+from factsheet.config import Site, load_site
+from factsheet.content import Sheet, load_sheet
+from factsheet.markdown import render_body
+from factsheet.render import render_document
+
+
+class Spans(HTMLParser):
+    """Collects the text of every ``<span class="…">`` by class (nested spans included)."""
+
+    def __init__(self, html: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.texts: dict[str, list[str]] = {}
+        self._open: list[tuple[str | None, list[str]]] = []
+        self.feed(html)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "span":
+            self._open.append((dict(attrs).get("class"), []))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "span" and self._open:
+            name, parts = self._open.pop()
+            text = "".join(parts)
+            if name:
+                self.texts.setdefault(name, []).append(text)
+            if self._open:
+                self._open[-1][1].append(text)
+
+    def handle_data(self, data: str) -> None:
+        if self._open:
+            self._open[-1][1].append(data)
+
+    def of(self, name: str) -> list[str]:
+        """Texts of the spans of class ``name``, in document order of their end."""
+        return self.texts.get(name, [])
+
+
+@pytest.fixture
+def site(project: Path) -> Site:
+    """The repo's site settings, loaded from a fresh project."""
+    return load_site(project)
+
+
+def make_sheet(project: Path, site: Site, body: str, title: str = "Unit Test Sheet") -> Sheet:
+    """Write ``content/unit.md`` with minimal front matter and ``body``; load it."""
+    path = write_sheet(project, "unit", f"---\ntitle: {title}\ndate: 2020-01-02\n---\n{body}\n")
+    return load_sheet(path, site)
+
+
+def body_html(project: Path, site: Site, body: str) -> str:
+    """The print HTML of a Markdown body."""
+    return render_body(make_sheet(project, site, body), site).html
+
+
+def test_link_text_differing_from_address_gets_address_note(project: Path, site: Site) -> None:
+    """A link such as [the Department](https://…) gets a note printing its address."""
+    html = body_html(project, site, "See [the Department](https://www.state.gov/about/).")
+    spans = Spans(html)
+    assert len(spans.of("note")) == 1
+    assert spans.of("url") == ["https://www.state.gov/about/"]
+    assert "https://www.state.gov/about/" in spans.of("note")[0]
+
+
+@pytest.mark.parametrize(
+    "markdown",
+    [
+        "Visit <https://www.state.gov>.",
+        "Visit [https://www.state.gov](https://www.state.gov).",
+        "Visit [www.state.gov](https://www.state.gov/).",
+    ],
+)
+def test_link_text_that_is_its_address_gets_no_note(
+    project: Path, site: Site, markdown: str
+) -> None:
+    """When the reader can already see the address, no note repeats it."""
+    html = body_html(project, site, markdown)
+    spans = Spans(html)
+    assert spans.of("note") == []
+    assert spans.of("url") == []
+    assert "www.state.gov" in html
+
+
+def test_disclaimer_once_with_two_external_links(project: Path, site: Site) -> None:
+    """Two links leaving the U.S. Government: the disclaimer is printed once, with the first."""
+    markdown = (
+        "Partners include [one group](https://www.example.org/a) and "
+        "[another group](https://www.example.com/b)."
+    )
+    spans = Spans(body_html(project, site, markdown))
+    assert spans.of("disclaimer") == [site.disclaimer]
+    notes = spans.of("note")
+    assert len(notes) == 2
+    assert site.disclaimer in notes[0]
+    assert "https://www.example.org/a" in notes[0]
+    assert site.disclaimer not in notes[1]
+    assert "https://www.example.com/b" in notes[1]
+
+
+@pytest.mark.parametrize(
+    "address", ["https://www.usa.gov/benefits", "https://www.army.mil/", "https://www.fs.fed.us/"]
+)
+def test_government_link_gets_address_but_no_disclaimer(
+    project: Path, site: Site, address: str
+) -> None:
+    """A .gov (or .mil, .fed.us) link gets its address note but never the disclaimer."""
+    spans = Spans(body_html(project, site, f"Read [the guidance]({address})."))
+    assert spans.of("url") == [address]
+    assert spans.of("disclaimer") == []
+
+
+def test_listed_government_domain_counts_as_government(project: Path) -> None:
+    """A domain listed in government_domains is treated like .gov: no disclaimer."""
+    config = project / "factsheet.yaml"
+    text = config.read_text(encoding="utf-8")
+    assert "government_domains: []" in text
+    config.write_text(
+        text.replace("government_domains: []", "government_domains: [americorps.org]"),
+        encoding="utf-8",
+    )
+    listed = load_site(project)
+    markdown = "Volunteer with [AmeriCorps](https://www.americorps.org/serve)."
+    spans = Spans(body_html(project, listed, markdown))
+    assert spans.of("url") == ["https://www.americorps.org/serve"]
+    assert spans.of("disclaimer") == []
+    # Control: the same link with the default settings carries the disclaimer.
+    config.write_text(text, encoding="utf-8")
+    default = load_site(project)
+    assert Spans(body_html(project, default, markdown)).of("disclaimer") == [default.disclaimer]
+
+
+def test_raw_html_is_escaped(project: Path, site: Site) -> None:
+    """Raw HTML in the Markdown is printed as text, never passed through."""
+    markdown = "<script>alert('x')</script>\n\nSome <b>bold</b> and <img src=x onerror=y> text."
+    html = body_html(project, site, markdown)
+    assert "<script" not in html
+    assert "&lt;script&gt;" in html
+    assert "<b>" not in html
+    assert "<img" not in html
+
+
+def test_jinja_syntax_stays_literal(project: Path, site: Site) -> None:
+    """Template syntax in a sheet's title or body is printed as written, not evaluated."""
+    sheet = make_sheet(
+        project,
+        site,
+        "The total is {{ 7*7 }} and {% if true %}yes{% endif %}.",
+        title='"Budget {{ 7*7 }}"',
+    )
+    document = render_document(sheet, render_body(sheet, site), site)
+    assert "The total is {{ 7*7 }} and {% if true %}yes{% endif %}." in document.html
+    assert "<title>Budget {{ 7*7 }}</title>" in document.html
+    assert "<h1>Budget {{ 7*7 }}</h1>" in document.html
+
+
+def test_smart_typography(project: Path, site: Site) -> None:
+    """Double hyphens become an en dash, triple an em dash, straight quotes curly."""
+    markdown = "In 2010--2012 the office --- as \"planned\" --- moved; it's 'done'."
+    html = body_html(project, site, markdown)
+    assert "2010\u20132012" in html
+    assert "office \u2014 as" in html
+    assert "\u201cplanned\u201d" in html
+    assert "it\u2019s" in html
+    assert "\u2018done\u2019" in html
+    assert "--" not in html
+    assert '"' not in re.sub(r"<[^>]*>", "", html)
+
+
+def test_table_header_cells_have_column_scope(project: Path, site: Site) -> None:
+    """Header cells of a table are marked scope="col" for screen readers; data cells are not."""
+    markdown = "| Country | Fellows |\n|---|---:|\n| Ghana | 10 |\n| Peru | 8 |"
+    html = body_html(project, site, markdown)
+    header_tags = re.findall(r"<th\b[^>]*>", html)
+    assert len(header_tags) == 2
+    assert all('scope="col"' in tag for tag in header_tags)
+    assert all("scope" not in tag for tag in re.findall(r"<td\b[^>]*>", html))
+
+
+@pytest.mark.parametrize(
+    ("before", "number"),
+    [("", "1"), ("Read [the report](https://www.state.gov/report). ", "2")],
+)
+def test_repeated_footnote_repeats_number(
+    project: Path, site: Site, before: str, number: str
+) -> None:
+    """A footnote cited twice is printed once; the second citation repeats its number."""
+    markdown = f"{before}First claim.[^src] Second claim.[^src]\n\n[^src]: The annual survey."
+    spans = Spans(body_html(project, site, markdown))
+    notes_with_text = [note for note in spans.of("note") if "The annual survey." in note]
+    assert len(notes_with_text) == 1
+    assert spans.of("note-call") == [number]
+
+
+def test_repeated_link_repeats_note_number(project: Path, site: Site) -> None:
+    """The same address linked twice gets one note; the second link repeats its number."""
+    markdown = (
+        "See [the guide](https://www.state.gov/guide), the [form](https://www.state.gov/form) "
+        "and [the guide again](https://www.state.gov/guide)."
+    )
+    spans = Spans(body_html(project, site, markdown))
+    assert spans.of("url") == ["https://www.state.gov/guide", "https://www.state.gov/form"]
+    assert spans.of("note-call") == ["1"]
