@@ -18,6 +18,7 @@ from .config import Site
 from .errors import FactsheetError
 from .files import atomic_output
 from .render import STYLESHEET_LINK, HtmlDocument
+from .tagging import finish_tags
 
 if TYPE_CHECKING:
     import weasyprint
@@ -36,11 +37,24 @@ def allowed_roots(site: Site) -> tuple[Path, ...]:
     return (site.templates_dir.resolve(), site.content_dir.resolve())
 
 
-def resolve_confined(url: str, roots: tuple[Path, ...]) -> Path:
+# The PDF stage sees the project under this fixed root instead of its real folder, so that
+# nothing in the PDF (image names, the file identifier) depends on where the project lies.
+PROJECT_URL = "file:///factsheet-project/"
+
+
+def relocate(text: str, root: Path) -> str:
+    """Replace the project's real ``file:`` URLs in ``text`` by ``PROJECT_URL`` ones."""
+    return text.replace(root.as_uri() + "/", PROJECT_URL)
+
+
+def resolve_confined(url: str, root: Path, roots: tuple[Path, ...]) -> Path:
     """Return the real file a ``file:`` URL names, or raise ``ValueError`` if it is not allowed.
 
-    Symbolic links are followed before the check, so a link pointing outside is refused too.
+    ``PROJECT_URL`` URLs are mapped back into ``root``. Symbolic links are followed before the
+    check, so a link pointing outside is refused too.
     """
+    if url.startswith(PROJECT_URL):
+        url = root.as_uri() + "/" + url.removeprefix(PROJECT_URL)
     parts = urlsplit(url)
     if parts.scheme != "file":
         raise ValueError(
@@ -65,7 +79,7 @@ class PdfRenderer:
         self.pdf_variant = pdf_variant or site.pdf_variant
         self.weasyprint = weasyprint
         self.font_config = FontConfiguration()
-        self.fetcher = _confined_fetcher_class(weasyprint)(allowed_roots(site))
+        self.fetcher = _confined_fetcher_class(weasyprint)(site.root, allowed_roots(site))
         self.cache: dict[str, Any] = {}
         self.stylesheets: dict[str, Any] = {}
         # WeasyPrint reports what it could not use (an image, a stylesheet rule) in its log.
@@ -95,12 +109,12 @@ class PdfRenderer:
         # The linked stylesheet is applied pre-parsed instead of being parsed for every sheet.
         link = STYLESHEET_LINK.format(url=document.stylesheet_url)
         html = self.weasyprint.HTML(
-            string=document.html.replace(link, "", 1),
-            base_url=document.base_url,
+            string=self.relocated(document).replace(relocate(link, self.site.root), "", 1),
+            base_url=relocate(document.base_url, self.site.root),
             url_fetcher=self.fetcher,
         )
         try:
-            stylesheet = self._stylesheet(document.stylesheet_url)
+            stylesheet = self._stylesheet(relocate(document.stylesheet_url, self.site.root))
             laid_out = html.render(
                 font_config=self.font_config,
                 cache=self.cache,
@@ -116,6 +130,10 @@ class PdfRenderer:
             raise FactsheetError(sheet_path, None, f"rendering failed: {failures[0].getMessage()}")
         return laid_out
 
+    def relocated(self, document: HtmlDocument) -> str:
+        """The document's HTML with its project URLs under ``PROJECT_URL``."""
+        return relocate(document.html, self.site.root)
+
     def _options(self) -> dict[str, Any]:
         variant = None if self.pdf_variant == "none" else self.pdf_variant
         return {"pdf_variant": variant, "pdf_tags": variant is not None}
@@ -127,9 +145,11 @@ class PdfRenderer:
         if sheet.max_pages is not None and len(laid_out.pages) > sheet.max_pages:
             raise overflow_error(laid_out, sheet.path, sheet.max_pages)
         # A stable identifier derived from the input keeps the output byte-for-byte reproducible.
-        identifier = hashlib.md5(document.html.encode(), usedforsecurity=False).hexdigest()
+        relocated = self.relocated(document).encode()
+        identifier = hashlib.md5(relocated, usedforsecurity=False).hexdigest()
+        pdf_bytes = laid_out.write_pdf(pdf_identifier=identifier.encode(), **self._options())
         with atomic_output(target) as temporary:
-            laid_out.write_pdf(temporary, pdf_identifier=identifier.encode(), **self._options())
+            finish_tags(pdf_bytes, temporary)
         return PdfResult(path=target, pages=len(laid_out.pages))
 
 
@@ -201,8 +221,9 @@ def _confined_fetcher_class(weasyprint: Any) -> type:
     class ConfinedFetcher(weasyprint.urls.URLFetcher):
         """Serves only files inside the project (and inline ``data:`` URLs); refuses the rest."""
 
-        def __init__(self, roots: tuple[Path, ...]) -> None:
+        def __init__(self, root: Path, roots: tuple[Path, ...]) -> None:
             super().__init__(allowed_protocols=("file", "data"))
+            self.root = root
             self.roots = roots
             self.refused: list[str] = []
             self.files: dict[Path, tuple[tuple[int, int], bytes]] = {}
@@ -218,7 +239,7 @@ def _confined_fetcher_class(weasyprint: Any) -> type:
             if url.startswith("data:"):
                 return super().fetch(url, headers)
             try:
-                path = resolve_confined(url, self.roots)
+                path = resolve_confined(url, self.root, self.roots)
             except ValueError as error:
                 self.refused.append(str(error))
                 raise weasyprint.urls.FatalURLFetchingError(str(error)) from None

@@ -1,0 +1,203 @@
+"""Stage 5: finish WeasyPrint's tag tree for screen readers (pikepdf post-processing).
+
+WeasyPrint 70 writes a good structure tree, with four gaps this stage closes:
+
+- table header cells (``/TH``) carry no ``/Scope``: it is inferred here from the ``/Headers``
+  and ``/ID`` links WeasyPrint does write (a header referenced only from its own row is a row
+  header, otherwise a column header);
+- the running header and footer ("Page N of M") are marked content whose structure elements
+  are not in the tree: they are re-marked as pagination artifacts, out of the read text;
+- footnotes are anonymous spans: they become ``/Note`` elements with unique IDs;
+- links have no alternate description: each ``/Link`` gets an ``/Alt`` naming its address.
+
+The rewrite is deterministic (same input bytes, same output bytes).
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pikepdf
+from pikepdf import Array, Dictionary, Name
+
+
+def _kids(node: Any) -> list[Any]:
+    kids = node.get("/K")
+    if kids is None:
+        return []
+    return list(kids) if isinstance(kids, Array) else [kids]
+
+
+def _elements(root: Any) -> Iterator[Any]:
+    """Every structure element reachable from ``root``, depth first, in document order."""
+    stack = list(reversed(_kids(root)))
+    while stack:
+        node = stack.pop()
+        if isinstance(node, Dictionary) and "/S" in node:
+            yield node
+            stack.extend(reversed(_kids(node)))
+
+
+def _attributes(element: Any) -> list[Any]:
+    attributes = element.get("/A")
+    if attributes is None:
+        return []
+    items = attributes if isinstance(attributes, Array) else [attributes]
+    return [item for item in items if isinstance(item, Dictionary)]
+
+
+def _table_attributes(element: Any) -> Any:
+    """The element's attribute dictionary owned by /Table, created when missing."""
+    for attributes in _attributes(element):
+        if attributes.get("/O") == Name.Table:
+            return attributes
+    created = Dictionary(O=Name.Table)
+    existing = element.get("/A")
+    if existing is None:
+        element.A = created
+    elif isinstance(existing, Array):
+        existing.append(created)
+    else:
+        element.A = Array([existing, created])
+    return created
+
+
+def add_header_scopes(pdf: pikepdf.Pdf) -> int:
+    """Give every /TH a /Scope (/Column, /Row or /Both); return how many were set."""
+    elements = list(_elements(pdf.Root.StructTreeRoot))
+    rows_citing: dict[bytes, set[tuple[int, int]]] = {}
+    for cell in (element for element in elements if element.S == Name.TD):
+        for attributes in _attributes(cell):
+            headers = attributes.get("/Headers")
+            for header in headers if isinstance(headers, Array) else []:
+                rows_citing.setdefault(bytes(header), set()).add(cell.P.objgen)
+    count = 0
+    for header in (element for element in elements if element.S == Name.TH):
+        attributes = _table_attributes(header)
+        if "/Scope" in attributes:
+            continue
+        row = header.P
+        rows = rows_citing.get(bytes(header.ID), set()) if "/ID" in header else set()
+        if rows:
+            own_row, other_rows = row.objgen in rows, bool(rows - {row.objgen})
+            scope = "/Both" if own_row and other_rows else "/Row" if own_row else "/Column"
+        else:
+            cells = [cell for cell in _kids(row) if isinstance(cell, Dictionary) and "/S" in cell]
+            header_row = all(cell.S == Name.TH for cell in cells)
+            scope = "/Column" if header_row or row.P.get("/S") == Name.THead else "/Row"
+        attributes.Scope = Name(scope)
+        count += 1
+    return count
+
+
+def mark_page_furniture_as_artifacts(pdf: pikepdf.Pdf) -> int:
+    """Re-mark content whose structure element is not in the tree as pagination artifacts.
+
+    That content is WeasyPrint's page margin boxes: running header, footer, page numbers.
+    """
+    root = pdf.Root.StructTreeRoot
+    reachable = {element.objgen for element in _elements(root)}
+    numbers = root.ParentTree.Nums
+    parents = {int(numbers[i]): numbers[i + 1] for i in range(0, len(numbers), 2)}
+    count = 0
+    for page in pdf.pages:
+        key = page.obj.get("/StructParents")
+        slots = parents.get(int(key)) if key is not None else None
+        if not isinstance(slots, Array):
+            continue
+        orphans = {
+            mcid
+            for mcid, element in enumerate(slots)
+            if isinstance(element, Dictionary) and element.objgen not in reachable
+        }
+        if not orphans:
+            continue
+        artifact = pikepdf.ContentStreamInstruction(
+            [Name.Artifact, Dictionary(Type=Name.Pagination)], pikepdf.Operator("BDC")
+        )
+        instructions = [
+            artifact if _opens_marked_content(instruction, orphans) else instruction
+            for instruction in pikepdf.parse_content_stream(page)
+        ]
+        page.contents_coalesce()
+        page.Contents.write(pikepdf.unparse_content_stream(instructions))
+        for mcid in orphans:
+            slots[mcid] = None
+        count += len(orphans)
+    return count
+
+
+def _opens_marked_content(instruction: Any, mcids: set[int]) -> bool:
+    """True for a ``BDC`` operator opening one of the marked-content sequences ``mcids``."""
+    return (
+        not isinstance(instruction, pikepdf.ContentStreamInlineImage)
+        and instruction.operator == pikepdf.Operator("BDC")
+        and isinstance(instruction.operands[1], Dictionary)
+        and instruction.operands[1].get("/MCID") in mcids
+    )
+
+
+def tag_notes(pdf: pikepdf.Pdf) -> int:
+    """Tag footnote bodies as /Note elements with unique /ID (PDF/UA-1 7.9).
+
+    WeasyPrint places each page's footnote area, after that page's share of the body, as a
+    document-level /NonStruct whose children are one /Span per note.
+    """
+    documents = _kids(pdf.Root.StructTreeRoot)
+    count = 0
+    for area in _kids(documents[0]) if documents else []:
+        if not isinstance(area, Dictionary) or area.get("/S") != Name.NonStruct:
+            continue
+        notes = [kid for kid in _kids(area) if isinstance(kid, Dictionary)]
+        if not notes or any(note.get("/S") != Name.Span for note in notes):
+            continue
+        for note in notes:
+            count += 1
+            note.S = Name.Note
+            note.ID = pikepdf.String(f"note-{count}")
+    return count
+
+
+def describe_links(pdf: pikepdf.Pdf) -> int:
+    """Give each /Link element an /Alt naming where it leads."""
+    count = 0
+    for element in _elements(pdf.Root.StructTreeRoot):
+        if Name.Link != element.S or "/Alt" in element:
+            continue
+        for kid in _kids(element):
+            annotation = kid.get("/Obj") if isinstance(kid, Dictionary) else None
+            if annotation is None or "/A" not in annotation:
+                continue
+            target = annotation.A.get("/URI") or annotation.get("/Contents")
+            if target is not None:
+                address = str(target)
+                element.Alt = pikepdf.String(f"Link to {address.removeprefix('mailto:')}")
+                count += 1
+                break
+    return count
+
+
+def finish_tags(pdf_bytes: bytes, target: Path) -> None:
+    """Close the gaps in a tagged PDF's structure tree and write it to ``target``."""
+    with pikepdf.open(io.BytesIO(pdf_bytes)) as pdf:
+        if "/StructTreeRoot" in pdf.Root:
+            add_header_scopes(pdf)
+            mark_page_furniture_as_artifacts(pdf)
+            tag_notes(pdf)
+            describe_links(pdf)
+        # Everything QPDF writes is a function of the input and these options; the defaults
+        # are pinned so that a pikepdf upgrade cannot silently change the bytes.
+        pdf.save(
+            target,
+            deterministic_id=True,
+            object_stream_mode=pikepdf.ObjectStreamMode.preserve,
+            compress_streams=True,
+            stream_decode_level=pikepdf.StreamDecodeLevel.generalized,
+            recompress_flate=False,
+            normalize_content=False,
+            linearize=False,
+            fix_metadata_version=False,
+        )
