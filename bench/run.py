@@ -1,0 +1,218 @@
+#!/usr/bin/env python3
+"""Benchmark of factsheet builds on this machine: prints figures, asserts nothing.
+
+Generates N synthetic sheets of 1, 2 and 3 pages (with tables and footnotes) in a scratch
+project under bench/.work/, then measures, in one run:
+
+- time per sheet of ``build.py pdf -j1`` against bare WeasyPrint rendering the tool's own
+  ``html`` output in one process (the ratio is the pipeline's overhead);
+- throughput with -j1 and -j2;
+- a no-op rebuild (nothing changed), and ``make pdf`` with nothing to do in the repository;
+- the latency of a ``watch`` rebuild of a 2-page sheet;
+- peak RSS of a worker process;
+- PDF sizes, including the ICC sheet.
+
+Usage: python bench/run.py [--sheets N]   (``make bench`` runs it with the default N=30)
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+WORK = REPO / "bench" / ".work"
+PYTHON = sys.executable
+
+PARAGRAPH = (
+    "The program supports exchanges between universities, civil society and local governments, "
+    "and it reports each year on the results achieved and the lessons learned by participants "
+    "from every region. Grants are awarded on merit after an open competition."
+)
+
+BARE_SCRIPT = """
+import sys, time
+from pathlib import Path
+started = time.perf_counter()
+import weasyprint
+for html in sorted(Path(sys.argv[1]).glob("*.html")):
+    weasyprint.HTML(filename=str(html)).write_pdf(
+        str(Path(sys.argv[2]) / (html.stem + ".pdf")), pdf_variant="pdf/ua-1")
+print(time.perf_counter() - started)
+"""
+
+
+def sheet_text(index: int, pages: int) -> str:
+    """A synthetic sheet of about ``pages`` pages with a table, links and footnotes."""
+    parts = [
+        "---",
+        f"title: Exchange Program Report {index}",
+        "date: 2012-03-04",
+        "office: Bureau of Educational and Cultural Affairs",
+        "keywords: [exchanges, benchmark]",
+        "max_pages: 4",
+        "---",
+        f"This sheet summarizes the program.[^a] See [the program site](https://example.org/p{index}).",
+        "",
+    ]
+    for section in range(pages * 3 - 1):
+        parts += [f"## Section {section + 1}", "", PARAGRAPH + " " + PARAGRAPH, ""]
+        if section % 3 == 1:
+            parts += ["| Region | Participants | Grants |", "|---|---:|---:|"]
+            parts += [f"| Region {row} | {100 + row * 7} | {row * 3} |" for row in range(8)]
+            parts += [""]
+        if section % 3 == 2:
+            parts += [
+                f"- Item {item}: [details](https://www.state.gov/x{item})" for item in range(3)
+            ]
+            parts += [""]
+    parts += ["[^a]: Figures are for the fiscal year.", ""]
+    return "\n".join(parts)
+
+
+def make_project(count: int) -> Path:
+    """A scratch project with ``count`` sheets, a third each of 1, 2 and 3 pages."""
+    shutil.rmtree(WORK, ignore_errors=True)
+    (WORK / "content").mkdir(parents=True)
+    shutil.copy(REPO / "factsheet.yaml", WORK)
+    shutil.copytree(REPO / "templates", WORK / "templates")
+    for index in range(count):
+        pages = index % 3 + 1
+        (WORK / "content" / f"sheet-{index:03d}-{pages}p.md").write_text(sheet_text(index, pages))
+    return WORK
+
+
+def run(args: list[str], cwd: Path) -> float:
+    """Run a command to completion; return its wall time in seconds."""
+    started = time.perf_counter()
+    subprocess.run(args, cwd=cwd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    return time.perf_counter() - started
+
+
+def build(project: Path, *options: str) -> float:
+    """Wall time of ``build.py pdf`` with ``options`` in ``project``."""
+    return run([PYTHON, str(REPO / "build.py"), "pdf", *options], project)
+
+
+def watch_latency(project: Path, sheet: Path, rounds: int = 5) -> list[float]:
+    """Seconds from saving ``sheet`` to the watch process reporting its rebuild."""
+    process = subprocess.Popen(
+        [PYTHON, "-u", str(REPO / "build.py"), "watch", str(sheet)],
+        cwd=project,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    assert process.stdout is not None
+    latencies = []
+    try:
+        for line in process.stdout:
+            if "watching" in line:
+                break
+        text = sheet.read_text()
+        for round_ in range(rounds):
+            time.sleep(0.3)
+            started = time.perf_counter()
+            sheet.write_text(text + f"\nEdit {round_}.\n")
+            for line in process.stdout:
+                if line.startswith("rebuilt"):
+                    latencies.append(time.perf_counter() - started)
+                    break
+    finally:
+        process.terminate()
+        process.wait()
+        sheet.write_text(text)
+    return latencies
+
+
+def main() -> None:
+    """Run every measurement and print the table."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--sheets", type=int, default=30, help="number of synthetic sheets")
+    count = parser.parse_args().sheets
+    project = make_project(count)
+    rows: list[tuple[str, str, str]] = []
+
+    build(project, "-j1", "--force")  # warm the file system cache
+    serial = min(build(project, "-j1", "--force") for _ in range(2))
+    parallel = min(build(project, "-j2", "--force") for _ in range(2))
+    worker_rss_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+
+    html_dir = Path(tempfile.mkdtemp(prefix="bench-html-"))
+    bare_out = Path(tempfile.mkdtemp(prefix="bench-bare-"))
+    run([PYTHON, str(REPO / "build.py"), "html", "--out", str(html_dir)], project)
+    bare = min(
+        run([PYTHON, "-c", BARE_SCRIPT, str(html_dir), str(bare_out)], project) for _ in range(2)
+    )
+
+    noop = min(build(project) for _ in range(5))
+    subprocess.run(["make", "pdf"], cwd=REPO, check=True, capture_output=True)
+    make_noop = min(run(["make", "pdf"], REPO) for _ in range(5))
+
+    two_page = next((project / "content").glob("*-2p.md"))
+    latencies = watch_latency(project, two_page)
+
+    sizes: dict[int, list[int]] = {1: [], 2: [], 3: []}
+    for pdf in (project / "dist").glob("*.pdf"):
+        sizes[int(pdf.stem[-2])].append(pdf.stat().st_size)
+    icc = REPO / "dist" / "international-criminal-court.pdf"
+
+    rows += [
+        ("sheets", f"{count} (1, 2 and 3 pages)", ""),
+        (
+            "build.py pdf -j1, per sheet",
+            f"{serial / count * 1000:.0f} ms",
+            "process start included",
+        ),
+        (
+            "bare WeasyPrint on the html output, per sheet",
+            f"{bare / count * 1000:.0f} ms",
+            "one process, import included",
+        ),
+        ("pipeline overhead (-j1 / bare)", f"{serial / bare:.2f}x", "target ≤ 1.10x"),
+        ("throughput -j1", f"{count / serial:.1f} sheets/s", ""),
+        (
+            "throughput -j2",
+            f"{count / parallel:.1f} sheets/s",
+            f"{serial / parallel:.2f}x of -j1 (target ≥ 1.7x)",
+        ),
+        ("no-op rebuild (build.py pdf)", f"{noop * 1000:.0f} ms", f"{count} sheets up to date"),
+        ("no-op make pdf (repository)", f"{make_noop * 1000:.0f} ms", "target ≤ 300 ms"),
+        (
+            "watch rebuild of a 2-page sheet",
+            f"{min(latencies) * 1000:.0f} ms best, "
+            f"{sorted(latencies)[len(latencies) // 2] * 1000:.0f} ms median",
+            "save → 'rebuilt' (target ≤ 250 ms)",
+        ),
+        ("peak RSS of a worker", f"{worker_rss_mb:.0f} MB", "target ≤ 200 MB"),
+    ]
+    for pages, values in sizes.items():
+        if values:
+            rows.append(
+                (
+                    f"PDF size, {pages} page(s)",
+                    f"{sum(values) / len(values) / 1024:.0f} KB",
+                    "average",
+                )
+            )
+    if icc.exists():
+        rows.append(
+            ("PDF size, ICC sheet", f"{icc.stat().st_size / 1024:.0f} KB", "target ≤ 60 KB")
+        )
+
+    print(f"factsheet benchmark: {os.cpu_count()} cores, Python {sys.version.split()[0]}")
+    print("| measure | result | note |")
+    print("|---|---|---|")
+    for row in rows:
+        print("| " + " | ".join(row) + " |")
+
+
+if __name__ == "__main__":
+    main()
