@@ -30,6 +30,10 @@ from .errors import ProblemCollector
 
 LINK_SCHEMES = ("http", "https", "mailto")
 GOVERNMENT_SUFFIXES = ("gov", "mil", "fed.us")
+# Written right after an image, marks it as decorative: no alt text, left out of the read text.
+DECORATIVE = '{alt=""}'
+# The same after smart quotes have curled the two quotation marks.
+_DECORATIVE_MARK = re.compile(r'\{alt=(""|“”)\}')
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp")
 
 # Quotation marks by language (primary subtag): double open/close, single open/close.
@@ -62,6 +66,7 @@ class Body:
     note_count: int = 0
     external_links: int = 0
     images: list[Path] = field(default_factory=list)
+    decorative_images: list[Path] = field(default_factory=list)
 
 
 def is_government_host(host: str, extra_domains: Sequence[str]) -> bool:
@@ -243,8 +248,22 @@ class _PrintRenderer(RendererHTML):
         token = tokens[idx]
         source = str(token.attrGet("src") or "")
         alt = self.renderInlineAsText(token.children or [], options, env)
-        if not alt.strip():
-            self.problem(f"image {source!r} has no alt text: write ![what it shows]({source})")
+        following = tokens[idx + 1] if idx + 1 < len(tokens) else None
+        marker = (
+            _DECORATIVE_MARK.match(following.content)
+            if following is not None and following.type == "text"
+            else None
+        )
+        decorative = marker is not None
+        if following is not None and marker is not None:
+            following.content = following.content[marker.end() :]
+            if alt.strip():
+                self.problem(f"image {source!r} has alt text and is marked decorative: choose one")
+        elif not alt.strip():
+            self.problem(
+                f"image {source!r} has no alt text: write ![what it shows]({source}), "
+                f"or ![]({source}){DECORATIVE} for a purely decorative image"
+            )
         if urlsplit(source).scheme or source.startswith("/"):
             self.problem(f"image {source!r} must be a file next to the content, not an address")
             return ""
@@ -260,6 +279,9 @@ class _PrintRenderer(RendererHTML):
             self.problem(f"image {source!r} is not a PNG, JPEG, GIF, SVG or WebP file")
             return ""
         self.body.images.append(path)
+        if decorative:
+            self.body.decorative_images.append(path)
+            return f'<img class="decorative" src="{escape(path.as_uri())}" alt="">'
         return f'<img src="{escape(path.as_uri())}" alt="{escape(alt)}">'
 
     def heading_open(self, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:

@@ -150,20 +150,30 @@ _renderer: PdfRenderer | None = None
 
 def build_one(path: Path, site: Site, out_dir: Path, pdf_variant: str) -> Outcome:
     """Prepare and render one sheet in this process, reusing its warm WeasyPrint set-up."""
-    global _renderer  # noqa: PLW0603 - the per-process cache is the point
     outcome = Outcome(source=path)
     try:
         document = prepare(path, site)
-        if _renderer is None or _renderer.site != site or _renderer.pdf_variant != pdf_variant:
-            from .pdf import PdfRenderer  # noqa: PLC0415 - lazy: imports WeasyPrint
-
-            _renderer = PdfRenderer(site, pdf_variant)
-        result = _renderer.write(document, out_dir / f"{path.stem}.pdf")
+        renderer = _warm_renderer(site, pdf_variant)
+        result = renderer.write(document, out_dir / f"{path.stem}.pdf")
         outcome.output, outcome.pages = result.path, result.pages
         outcome.images = list(document.images)
     except FactsheetError as error:
         outcome.error = error
     return outcome
+
+
+def _warm_renderer(site: Site, pdf_variant: str) -> PdfRenderer:
+    global _renderer  # noqa: PLW0603 - the per-process cache is the point
+    if _renderer is None or _renderer.site != site or _renderer.pdf_variant != pdf_variant:
+        from .pdf import PdfRenderer  # noqa: PLC0415 - lazy: imports WeasyPrint
+
+        _renderer = PdfRenderer(site, pdf_variant)
+    return _renderer
+
+
+def warm_up(site: Site, pdf_variant: str) -> None:
+    """Get this process's renderer ready (before forking workers that inherit it)."""
+    _warm_renderer(site, pdf_variant).warm_up()
 
 
 def forget_warm_state() -> None:
@@ -236,9 +246,9 @@ def _render_all(
                 on_start(path)
             yield build_one(path, site, options.out_dir, options.pdf_variant)
         return
-    # Workers are forked after WeasyPrint is imported here, so none of them pays the import.
-    import weasyprint  # noqa: F401, PLC0415
-
+    # Workers are forked from a process whose renderer is already warm (WeasyPrint imported,
+    # fonts registered, stylesheet parsed), so none of them pays for that again.
+    warm_up(site, options.pdf_variant)
     context = multiprocessing.get_context("fork")
     with context.Pool(jobs) as pool:
         work = [(path, site, options.out_dir, options.pdf_variant) for path in paths]

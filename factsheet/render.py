@@ -30,6 +30,7 @@ class HtmlDocument:
     base_url: str
     stylesheet_url: str = ""
     images: tuple[Path, ...] = ()
+    decorative_images: tuple[Path, ...] = ()
 
 
 @lru_cache(maxsize=8)
@@ -73,4 +74,5 @@ def render_document(sheet: Sheet, body: Body, site: Site) -> HtmlDocument:
         base_url=site.templates_dir.as_uri() + "/",
         stylesheet_url=stylesheet_url,
         images=tuple(body.images),
+        decorative_images=tuple(body.decorative_images),
     )

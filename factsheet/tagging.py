@@ -1,6 +1,6 @@
 """Stage 5: finish WeasyPrint's tag tree for screen readers (pikepdf post-processing).
 
-WeasyPrint 70 writes a good structure tree, with four gaps this stage closes:
+WeasyPrint 70 writes a good structure tree, with five gaps this stage closes:
 
 - table header cells (``/TH``) carry no ``/Scope``: it is inferred here from the ``/Headers``
   and ``/ID`` links WeasyPrint does write (a header referenced only from its own row is a row
@@ -8,7 +8,8 @@ WeasyPrint 70 writes a good structure tree, with four gaps this stage closes:
 - the running header and footer ("Page N of M") are marked content whose structure elements
   are not in the tree: they are re-marked as pagination artifacts, out of the read text;
 - footnotes are anonymous spans: they become ``/Note`` elements with unique IDs;
-- links have no alternate description: each ``/Link`` gets an ``/Alt`` naming its address.
+- links have no alternate description: each ``/Link`` gets an ``/Alt`` naming its address;
+- a decorative image (``alt=""``) stays a figure without text: it becomes an artifact.
 
 The rewrite is deterministic (same input bytes, same output bytes).
 """
@@ -89,6 +90,25 @@ def add_header_scopes(pdf: pikepdf.Pdf) -> int:
             header_row = all(cell.S == Name.TH for cell in cells)
             scope = "/Column" if header_row or row.P.get("/S") == Name.THead else "/Row"
         attributes.Scope = Name(scope)
+        count += 1
+    return count
+
+
+def drop_decorative_figures(pdf: pikepdf.Pdf) -> int:
+    """Take figures without alternate text (decorative images) out of the tree.
+
+    Their content then has no structure element, and is marked as an artifact below.
+    """
+    count = 0
+    for element in list(_elements(pdf.Root.StructTreeRoot)):
+        if Name.Figure != element.S or "/Alt" in element or "/ActualText" in element:
+            continue
+        parent = element.P
+        kids = parent.get("/K")
+        if isinstance(kids, Array):
+            parent.K = Array([kid for kid in kids if kid.objgen != element.objgen])
+        else:
+            del parent["/K"]
         count += 1
     return count
 
@@ -185,6 +205,7 @@ def finish_tags(pdf_bytes: bytes, target: Path) -> None:
     with pikepdf.open(io.BytesIO(pdf_bytes)) as pdf:
         if "/StructTreeRoot" in pdf.Root:
             add_header_scopes(pdf)
+            drop_decorative_figures(pdf)
             mark_page_furniture_as_artifacts(pdf)
             tag_notes(pdf)
             describe_links(pdf)
