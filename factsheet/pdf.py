@@ -87,8 +87,7 @@ class PdfRenderer:
         self.cache: dict[str, Any] = {}
         self.stylesheets: dict[str, Any] = {}
         # WeasyPrint reports what it could not use (an image, a stylesheet rule) in its log.
-        self.log = _CollectingHandler()
-        logging.getLogger("weasyprint").addHandler(self.log)
+        self.log = _weasyprint_log()
 
     def _stylesheet(self, url: str) -> Any:
         """The site stylesheet, parsed once per process (with its fonts) and reused."""
@@ -222,6 +221,17 @@ def _stamp(path: Path) -> tuple[int, int]:
     except OSError:
         return (-1, -1)
     return (status.st_mtime_ns, status.st_size)
+
+
+def _weasyprint_log() -> _CollectingHandler:
+    """The one handler collecting WeasyPrint's log records in this process."""
+    logger = logging.getLogger("weasyprint")
+    for handler in logger.handlers:
+        if isinstance(handler, _CollectingHandler):
+            return handler
+    handler = _CollectingHandler()
+    logger.addHandler(handler)
+    return handler
 
 
 class _CollectingHandler(logging.Handler):
