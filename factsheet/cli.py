@@ -25,6 +25,7 @@ from .pipeline import (
     check,
     find_sheets,
     in_shard,
+    pages_text,
     write_html,
     write_pdfs,
 )
@@ -71,7 +72,7 @@ def _show(outcome: Outcome, verb: str) -> None:
     elif outcome.skipped:
         click.echo(f"up to date {display_path(outcome.output or outcome.source)}")
     elif outcome.output is not None:
-        pages = f" ({outcome.pages} page{'s' * (outcome.pages != 1)})" if outcome.pages else ""
+        pages = f" ({pages_text(outcome.pages)})" if outcome.pages else ""
         click.echo(f"{verb} {display_path(outcome.output)}{pages}")
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -67,15 +68,22 @@ class Manifest:
         path = out_dir / MANIFEST_NAME
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
-            if data.get("format") != FORMAT:
+            if not isinstance(data, dict) or data.get("format") != FORMAT:
                 return cls(path)
-            entries = {name: Entry(**entry) for name, entry in data["sheets"].items()}
+            sheets = data["sheets"]
+            if not isinstance(sheets, dict):
+                return cls(path)
+            entries = {name: Entry(**entry) for name, entry in sheets.items()}
         except (OSError, ValueError, TypeError, KeyError):
             return cls(path)
         return cls(path, entries)
 
     def is_current(self, source: Path, output: Path, site_key: str) -> bool:
-        """True when ``output`` exists and was built from exactly the current inputs."""
+        """True when ``output`` exists and was built from exactly the current inputs.
+
+        Image paths are recorded relative to the content file, so a project copied elsewhere
+        with its output folder checks its own images.
+        """
         entry = self.entries.get(output.name)
         if entry is None or entry.site != site_key or entry.source != file_digest(source):
             return False
@@ -84,14 +92,16 @@ class Manifest:
                 return False
         except OSError:
             return False
-        return all(file_digest(Path(image)) == digest for image, digest in entry.images.items())
+        return all(
+            file_digest(source.parent / image) == digest for image, digest in entry.images.items()
+        )
 
     def record(self, source: Path, output: Path, site_key: str, images: list[Path]) -> None:
         """Remember what ``output`` was just built from."""
         self.entries[output.name] = Entry(
             site=site_key,
             source=file_digest(source),
-            images={str(image): file_digest(image) for image in images},
+            images={os.path.relpath(image, source.parent): file_digest(image) for image in images},
             output_size=output.stat().st_size,
         )
 

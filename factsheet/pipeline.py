@@ -86,6 +86,11 @@ def check(paths: list[Path], site: Site) -> Iterator[Outcome]:
         yield outcome
 
 
+def pages_text(pages: int) -> str:
+    """``1 page``, ``3 pages``."""
+    return f"{pages} page{'s' * (pages != 1)}"
+
+
 @dataclass
 class Outcome:
     """What happened to one sheet in a build."""

@@ -11,7 +11,14 @@ import watchfiles
 
 from .config import CONFIG_NAME, Site, load_site
 from .errors import FactsheetError, display_path
-from .pipeline import CONTENT_SUFFIX, BuildOptions, build_one, find_sheets, forget_warm_state
+from .pipeline import (
+    CONTENT_SUFFIX,
+    BuildOptions,
+    build_one,
+    find_sheets,
+    forget_warm_state,
+    pages_text,
+)
 
 
 def affected_sheets(
@@ -43,9 +50,9 @@ def _rebuild(
             outcome.error.show()
             continue
         images[path] = {image.resolve() for image in outcome.images}
+        pages = pages_text(outcome.pages)
         click.echo(
-            f"rebuilt {display_path(outcome.output or path)} ({outcome.pages} pages) "
-            f"in {elapsed * 1000:.0f} ms"
+            f"rebuilt {display_path(outcome.output or path)} ({pages}) in {elapsed * 1000:.0f} ms"
         )
 
 
