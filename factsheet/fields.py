@@ -48,10 +48,22 @@ class Located:
     line: int
 
 
-def yaml_problem(path: Path, error: yaml.YAMLError, line_offset: int) -> FactsheetError:
+def shown(text: str) -> str:
+    """``text`` on one line: control characters (line breaks included) escaped."""
+    return "".join(
+        char if char.isprintable() else char.encode("unicode_escape").decode() for char in text
+    )
+
+
+def yaml_problem(path: Path, error: yaml.YAMLError, text: str, line_offset: int) -> FactsheetError:
     """Turn a PyYAML error into a located one, keeping PyYAML's line and column."""
+    if isinstance(error, yaml.reader.ReaderError):
+        # Raised before parsing (a control character, say): it knows only its offset.
+        line = text[: error.position].count("\n") + 1 + line_offset
+        character = f"U+{error.character:04X}" if isinstance(error.character, int) else "byte"
+        return FactsheetError(path, line, f"YAML error: character {character} is not allowed")
     mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
-    problem = getattr(error, "problem", None) or str(error)
+    problem = shown(getattr(error, "problem", None) or str(error))
     if mark is None:
         return FactsheetError(path, None, f"YAML error: {problem}")
     line = mark.line + 1 + line_offset
@@ -68,9 +80,15 @@ def read_mapping(
     YAML at all) and the problems found.
     """
     try:
+        alias = next((e for e in yaml.parse(text, Loader=yaml.SafeLoader) if _is_alias(e)), None)
+        if alias is not None:
+            # Front matter never needs them, and they allow recursive or exponentially large
+            # values ("billion laughs").
+            line = alias.start_mark.line + 1 + line_offset
+            return None, [FactsheetError(path, line, "YAML aliases (*name) are not allowed here")]
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as error:
-        return None, [yaml_problem(path, error, line_offset)]
+        return None, [yaml_problem(path, error, text, line_offset)]
     if node is None:
         return None, [FactsheetError(path, line_offset or 1, f"{what} is empty")]
     if not isinstance(node, yaml.MappingNode):
@@ -86,7 +104,7 @@ def read_mapping(
         if not isinstance(key_node, yaml.ScalarNode) or key_node.tag != "tag:yaml.org,2002:str":
             problems.append(FactsheetError(path, line, f"{what} field names must be plain words"))
             continue
-        key = key_node.value
+        key = shown(key_node.value)
         if key in values:
             problems.append(FactsheetError(path, line, f"field `{key}` is given twice"))
             continue
@@ -103,13 +121,18 @@ def read_mapping(
             continue
         try:
             value = constructor.construct_object(value_node, deep=True)
-        except (yaml.YAMLError, ValueError, TypeError, OverflowError) as error:
-            # SafeConstructor raises ValueError for impossible dates such as 2010-02-30.
-            reason = getattr(error, "problem", None) or str(error)
+        except (yaml.YAMLError, ValueError, TypeError, OverflowError, AttributeError) as error:
+            # SafeConstructor raises ValueError for impossible dates such as 2010-02-30, and
+            # AttributeError for a `!!timestamp` tag on text that is no timestamp.
+            reason = shown(getattr(error, "problem", None) or str(error) or "not a valid value")
             problems.append(FactsheetError(path, line, f"field `{key}`: {reason}"))
             value = UNREADABLE
         values[key] = Located(value, line)
     return values, problems
+
+
+def _is_alias(event: yaml.Event) -> bool:
+    return isinstance(event, yaml.AliasEvent)
 
 
 _SAFE_TAG_PREFIX = "tag:yaml.org,2002:"

@@ -97,6 +97,9 @@ def new_parser(lang: str) -> MarkdownIt:
     parser = MarkdownIt("commonmark", {"typographer": True, "html": False, "quotes": quotes})
     parser.enable(["table", "replacements", "smartquotes"])
     parser.use(footnote_plugin)
+    # markdown-it silently turns links with schemes such as file: or javascript: back into
+    # text; accept them here so that the link and image rules can report them as errors.
+    parser.validateLink = lambda url: True
     return parser
 
 

@@ -130,9 +130,7 @@ class PdfRenderer:
                 **self._options(),
             )
         except self.weasyprint.urls.FatalURLFetchingError:
-            raise FactsheetError(
-                sheet_path, None, f"refused to read {self.fetcher.refused[0]}"
-            ) from None
+            raise self._refusal(sheet_path) from None
         # A decorative image has alt="" on purpose; WeasyPrint logs it as missing alt text.
         decorative = {
             relocate(path.as_uri(), self.site.root) for path in document.decorative_images
@@ -146,6 +144,9 @@ class PdfRenderer:
         if failures:
             raise FactsheetError(sheet_path, None, f"rendering failed: {failures[0].getMessage()}")
         return laid_out
+
+    def _refusal(self, sheet_path: Path) -> FactsheetError:
+        return FactsheetError(sheet_path, None, f"refused to read {self.fetcher.refused[0]}")
 
     def relocated(self, document: HtmlDocument) -> str:
         """The document's HTML with its project URLs under ``PROJECT_URL``."""
@@ -164,7 +165,11 @@ class PdfRenderer:
         # A stable identifier derived from the input keeps the output byte-for-byte reproducible.
         relocated = self.relocated(document).encode()
         identifier = hashlib.md5(relocated, usedforsecurity=False).hexdigest()
-        pdf_bytes = laid_out.write_pdf(pdf_identifier=identifier.encode(), **self._options())
+        try:
+            # Attachments are only fetched now, when the PDF is written.
+            pdf_bytes = laid_out.write_pdf(pdf_identifier=identifier.encode(), **self._options())
+        except self.weasyprint.urls.FatalURLFetchingError:
+            raise self._refusal(sheet.path) from None
         with atomic_output(target) as temporary:
             finish_tags(pdf_bytes, temporary)
         return PdfResult(path=target, pages=len(laid_out.pages))
