@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import ctypes.util
 import os
-import tempfile
+import secrets
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -45,10 +45,11 @@ def atomic_output(target: Path) -> Iterator[Path]:
     replaces the previous good one; concurrent builds each write their own temporary file.
     """
     target.parent.mkdir(parents=True, exist_ok=True)
-    descriptor, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    temporary = Path(name)
+    # The name is chosen before the file exists, so that the cleanup below knows it even if a
+    # signal interrupts the build just as the file is being created.
+    temporary = target.parent / f".{target.name}.{secrets.token_hex(6)}.tmp"
     try:
-        os.close(descriptor)
+        os.close(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644))
         yield temporary
         with open(temporary, "rb") as written:
             os.fsync(written.fileno())
