@@ -196,7 +196,8 @@ def check_command(paths: tuple[Path, ...]) -> None:
     site = _site()
     report = _collect(check(find_sheets(paths, site), site), "ok", quiet_success=True)
     bad = len(report.failed)
-    click.echo(f"checked {len(report.outcomes)} sheets: {bad} with problems", err=True)
+    sheets = f"{len(report.outcomes)} sheet{'s' * (len(report.outcomes) != 1)}"
+    click.echo(f"checked {sheets}: {bad} with problems", err=True)
     if report.failed:
         sys.exit(1)
 

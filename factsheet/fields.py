@@ -89,8 +89,8 @@ def read_mapping(
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as error:
         return None, [yaml_problem(path, error, text, line_offset)]
-    if node is None:
-        return None, [FactsheetError(path, line_offset or 1, f"{what} is empty")]
+    if node is None:  # nothing but comments: every field takes its default
+        return {}, []
     if not isinstance(node, yaml.MappingNode):
         line = node.start_mark.line + 1 + line_offset
         return None, [
@@ -125,6 +125,8 @@ def read_mapping(
             # SafeConstructor raises ValueError for impossible dates such as 2010-02-30, and
             # AttributeError for a `!!timestamp` tag on text that is no timestamp.
             reason = shown(getattr(error, "problem", None) or str(error) or "not a valid value")
+            if value_node.tag == _SAFE_TAG_PREFIX + "timestamp":
+                reason = f"{shown(value_node.value)} is not a real date ({reason})"
             problems.append(FactsheetError(path, line, f"field `{key}`: {reason}"))
             value = UNREADABLE
         values[key] = Located(value, line)
@@ -245,8 +247,8 @@ def text(value: Any) -> str:
 def iso_date(value: Any) -> datetime.date:
     """A calendar date written as YYYY-MM-DD."""
     if isinstance(value, datetime.datetime) or not isinstance(value, datetime.date):
-        shown = value if isinstance(value, str | int | float) else _type_name(value)
-        raise ValueError(f"expected a date as YYYY-MM-DD (e.g. 2010-06-11), got {shown!r}")
+        got = f"{value!r}" if isinstance(value, str | int | float) else _type_name(value)
+        raise ValueError(f"expected a date as YYYY-MM-DD (e.g. 2010-06-11), got {got}")
     return value
 
 
@@ -260,7 +262,11 @@ def text_list(value: Any) -> tuple[str, ...]:
 def positive_int(value: Any) -> int:
     """A whole number of at least 1."""
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"expected a positive whole number, got {value!r}")
+        if isinstance(value, bool):
+            got = str(value).lower()  # as YAML spells it
+        else:
+            got = _type_name(value) if isinstance(value, list | dict) else repr(value)
+        raise ValueError(f"expected a positive whole number, got {got}")
     return value
 
 

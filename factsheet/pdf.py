@@ -62,13 +62,13 @@ def resolve_confined(url: str, root: Path, roots: tuple[Path, ...]) -> Path:
     parts = urlsplit(url)
     if parts.scheme != "file":
         raise ValueError(
-            f"{url!r}: only files inside the project can be used, not {parts.scheme}: URLs"
+            f"{url}: only files inside the project can be used, not {parts.scheme}: URLs"
         )
     if parts.netloc not in ("", "localhost"):
-        raise ValueError(f"{url!r}: files on other hosts cannot be used")
+        raise ValueError(f"{url}: files on other hosts cannot be used")
     path = Path(unquote(parts.path)).resolve()
     if not any(path.is_relative_to(root) for root in roots):
-        raise ValueError(f"{url!r} is outside the project's templates and content folders")
+        raise ValueError(f"{url}: outside the project's templates and content folders")
     return path
 
 
@@ -142,7 +142,9 @@ class PdfRenderer:
             and not (record.msg == MISSING_ALT_MESSAGE and record.args[0] in decorative)
         ]
         if failures:
-            raise FactsheetError(sheet_path, None, f"rendering failed: {failures[0].getMessage()}")
+            # Name files as the user knows them, relative to the project, not by virtual URL.
+            reason = failures[0].getMessage().replace(PROJECT_URL, "").rstrip(": ")
+            raise FactsheetError(sheet_path, None, f"rendering failed: {reason}")
         return laid_out
 
     def _refusal(self, sheet_path: Path) -> FactsheetError:
