@@ -5,6 +5,7 @@ Preparing a sheet never imports WeasyPrint; only the PDF stage does, once per pr
 
 from __future__ import annotations
 
+import gc
 import logging
 import multiprocessing
 import zlib
@@ -254,6 +255,9 @@ def _render_all(
     # Workers are forked from a process whose renderer is already warm (WeasyPrint imported,
     # fonts registered, stylesheet parsed), so none of them pays for that again.
     warm_up(site, options.pdf_variant)
+    # Objects made so far are shared with the workers; keep the collector from touching
+    # (and so copying) them in every worker.
+    gc.freeze()
     context = multiprocessing.get_context("fork")
     with context.Pool(jobs) as pool:
         work = [(path, site, options.out_dir, options.pdf_variant) for path in paths]
