@@ -6,6 +6,7 @@ import contextlib
 import ctypes.util
 import os
 import secrets
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -58,6 +59,19 @@ def atomic_output(target: Path) -> Iterator[Path]:
     finally:
         with contextlib.suppress(FileNotFoundError):
             temporary.unlink()
+
+
+# A temporary file this old belongs to no running build: its build was killed (kill -9).
+STALE_TEMPORARY_SECONDS = 3600
+
+
+def remove_stale_temporaries(folder: Path) -> None:
+    """Delete temporary files that killed builds left in ``folder`` (never a live build's)."""
+    now = time.time()
+    for temporary in folder.glob(".*.tmp"):
+        with contextlib.suppress(OSError):
+            if now - temporary.stat().st_mtime > STALE_TEMPORARY_SECONDS:
+                temporary.unlink()
 
 
 HARFBUZZ_SUBSET_HINT = (

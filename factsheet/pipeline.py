@@ -17,7 +17,12 @@ from typing import TYPE_CHECKING
 from .config import Site
 from .content import read_sheet
 from .errors import FactsheetError, ProblemsError, display_path, problems_of
-from .files import HARFBUZZ_SUBSET_HINT, atomic_output, harfbuzz_subset_missing
+from .files import (
+    HARFBUZZ_SUBSET_HINT,
+    atomic_output,
+    harfbuzz_subset_missing,
+    remove_stale_temporaries,
+)
 from .manifest import Manifest, site_fingerprint
 from .markdown import render_body
 from .render import HtmlDocument, render_document
@@ -228,6 +233,7 @@ def write_pdfs(
         return
     if harfbuzz_subset_missing():
         LOG.warning(HARFBUZZ_SUBSET_HINT)
+    remove_stale_temporaries(options.out_dir)
     try:
         for outcome in _render_all(pending, site, options, on_start):
             if outcome.error is None and outcome.output is not None:

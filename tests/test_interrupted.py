@@ -303,3 +303,22 @@ def test_sigterm_as_the_temporary_file_is_created(
     assert raised.value.code == 128 + signal.SIGTERM
     assert target.read_bytes() == b"previous"
     assert temporary_files(tmp_path) == []
+
+
+def test_next_build_removes_only_stale_temporary_files(tmp_path: Path) -> None:
+    """What kill -9 leaves behind is cleared by a later build once it is an hour old; a
+    fresh temporary file (a build still running) is left alone."""
+    from factsheet.files import STALE_TEMPORARY_SECONDS, remove_stale_temporaries
+
+    stale = tmp_path / ".sheet.pdf.0123456789ab.tmp"
+    fresh = tmp_path / ".other.pdf.ba9876543210.tmp"
+    kept = tmp_path / "sheet.pdf"
+    for path in (stale, fresh, kept):
+        path.write_bytes(b"x")
+    old = time.time() - STALE_TEMPORARY_SECONDS - 60
+    os.utime(stale, (old, old))
+    os.utime(kept, (old, old))
+    remove_stale_temporaries(tmp_path)
+    assert not stale.exists()
+    assert fresh.exists()
+    assert kept.exists()
