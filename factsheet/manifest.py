@@ -2,7 +2,7 @@
 
 A sheet is rebuilt only when something it depends on has changed: its content file, the images
 it references, anything under ``templates/`` (templates, stylesheet, fonts, emblem),
-``factsheet.yaml``, the PDF variant, or the versions of factsheet and WeasyPrint. Reading the
+``factsheet.yaml``, the PDF variant, or the versions of factsheet, WeasyPrint and pikepdf. Reading the
 manifest and hashing inputs imports neither WeasyPrint nor the Markdown stage.
 """
 
@@ -35,7 +35,8 @@ def site_fingerprint(site: Site, pdf_variant: str) -> str:
     """A hash of everything every sheet depends on: settings, templates, versions, variant."""
     digest = hashlib.sha256()
     digest.update(f"factsheet {__version__}\0".encode())
-    digest.update(f"weasyprint {metadata.version('weasyprint')}\0".encode())
+    for package in ("weasyprint", "pikepdf"):  # the renderer and the tag post-processor
+        digest.update(f"{package} {metadata.version(package)}\0".encode())
     digest.update(f"variant {pdf_variant}\0".encode())
     digest.update(f"config {file_digest(site.config_path)}\0".encode())
     digest.update(f"emblem {file_digest(site.emblem)}\0".encode())

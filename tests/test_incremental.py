@@ -494,17 +494,20 @@ def test_site_fingerprint_is_stable(project: Path) -> None:
 def test_site_fingerprint_follows_tool_versions(
     project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Upgrading WeasyPrint or factsheet changes the fingerprint (so every sheet rebuilds)."""
+    """Upgrading WeasyPrint, pikepdf or factsheet changes the fingerprint (so every sheet
+    rebuilds)."""
     site = load_site(project)
     base = site_fingerprint(site, "pdf/ua-1")
     real_version = manifest_module.metadata.version
 
-    def newer_weasyprint(name: str) -> str:
-        return "71.0" if name.lower() == "weasyprint" else real_version(name)
+    for upgraded in ("weasyprint", "pikepdf"):
 
-    with monkeypatch.context() as patch:
-        patch.setattr(manifest_module.metadata, "version", newer_weasyprint)
-        assert site_fingerprint(site, "pdf/ua-1") != base
+        def newer(name: str, upgraded: str = upgraded) -> str:
+            return "999.0" if name.lower() == upgraded else real_version(name)
+
+        with monkeypatch.context() as patch:
+            patch.setattr(manifest_module.metadata, "version", newer)
+            assert site_fingerprint(site, "pdf/ua-1") != base, upgraded
     with monkeypatch.context() as patch:
         patch.setattr(manifest_module, "__version__", "99.0.0")
         assert site_fingerprint(site, "pdf/ua-1") != base
