@@ -2,8 +2,8 @@
 
 A sheet is rebuilt only when something it depends on has changed: its content file, the images
 it references, anything under ``templates/`` (templates, stylesheet, fonts, emblem),
-``factsheet.yaml``, the PDF variant, or the versions of factsheet, WeasyPrint and pikepdf. Reading the
-manifest and hashing inputs imports neither WeasyPrint nor the Markdown stage.
+``factsheet.yaml``, the PDF variant, or the versions of factsheet, WeasyPrint and pikepdf.
+Reading the manifest and hashing inputs imports neither WeasyPrint nor the Markdown stage.
 """
 
 from __future__ import annotations
