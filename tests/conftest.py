@@ -20,6 +20,8 @@ import pypdf
 import pytest
 import yaml
 
+from factsheet.pipeline import forget_warm_state
+
 TESTS_DIR = Path(__file__).resolve().parent
 PROJECT_ROOT = TESTS_DIR.parent
 DATA_DIR = TESTS_DIR / "data"
@@ -111,6 +113,19 @@ def long_pdf(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def project(tmp_path: Path) -> Path:
     """A fresh fact-sheet project (settings, templates, empty content/) in a temp folder."""
     return make_project(tmp_path / "project")
+
+
+@pytest.fixture
+def in_project(project: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A fresh project that is also the working directory."""
+    monkeypatch.chdir(project)
+    return project
+
+
+@pytest.fixture(autouse=True)
+def _cold_renderer() -> None:
+    """Each test starts without the warm renderer a previous in-process build left behind."""
+    forget_warm_state()
 
 
 @pytest.fixture

@@ -438,13 +438,6 @@ CORPUS = [
 CORPUS_PARAMS = [pytest.param(case, id=case.name) for case in CORPUS]
 
 
-@pytest.fixture
-def in_project(project: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A fresh project that is also the working directory."""
-    monkeypatch.chdir(project)
-    return project
-
-
 def invoke(*args: str) -> Result:
     """Run the CLI in-process (stdout and stderr captured separately)."""
     return CliRunner().invoke(cli, list(args))

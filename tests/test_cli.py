@@ -34,13 +34,6 @@ The issue date of this sheet was forgotten.
 """
 
 
-@pytest.fixture
-def in_project(project: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A fresh project that is also the working directory."""
-    monkeypatch.chdir(project)
-    return project
-
-
 def invoke(*args: str) -> Result:
     """Run the CLI in-process, capturing stdout and stderr together."""
     return CliRunner().invoke(cli, list(args))

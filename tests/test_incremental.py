@@ -23,7 +23,6 @@ import factsheet.manifest as manifest_module
 from factsheet.cli import cli
 from factsheet.config import load_site
 from factsheet.manifest import MANIFEST_NAME, Manifest, file_digest, site_fingerprint
-from factsheet.pipeline import forget_warm_state
 
 SUMMARY = re.compile(r"^(\d+) built, (\d+) skipped, (\d+) failed in \d+\.\d\d s$")
 WROTE = re.compile(r"^wrote dist/(?P<name>[\w-]+)\.pdf \(\d+ pages?\)$")
@@ -80,19 +79,6 @@ def pdf_state(pdf: Path) -> tuple[int, int, bytes]:
 def states(project: Path, names: tuple[str, ...] = NAMES) -> dict[str, tuple[int, int, bytes]]:
     """``pdf_state`` of each named sheet's PDF in ``dist/``."""
     return {name: pdf_state(project / "dist" / f"{name}.pdf") for name in names}
-
-
-@pytest.fixture(autouse=True)
-def _cold_renderer() -> None:
-    """Each test starts without the warm renderer a previous in-process build left behind."""
-    forget_warm_state()
-
-
-@pytest.fixture
-def in_project(project: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A fresh project that is also the working directory."""
-    monkeypatch.chdir(project)
-    return project
 
 
 @pytest.fixture

@@ -19,7 +19,6 @@ from conftest import PROJECT_ROOT, page_count, run_cli, write_sheet
 
 from factsheet.cli import cli
 from factsheet.manifest import MANIFEST_NAME
-from factsheet.pipeline import forget_warm_state
 
 SUMMARY = re.compile(r"^(\d+) built, (\d+) skipped, (\d+) failed in \d+\.\d\d s$")
 WROTE = re.compile(r"^wrote (?P<dir>[\w-]+)/(?P<name>[\w-]+)\.pdf \((?P<pages>\d+) pages?\)$")
@@ -106,19 +105,6 @@ def progress(stdout: str, out: str) -> tuple[set[str], set[str]]:
 def without_warnings(stderr: str) -> list[str]:
     """The lines of ``stderr`` other than ``warning:`` lines (e.g. a missing library)."""
     return [line for line in stderr.splitlines() if not line.startswith("warning: ")]
-
-
-@pytest.fixture(autouse=True)
-def _cold_renderer() -> None:
-    """Each test starts without the warm renderer a previous in-process build left behind."""
-    forget_warm_state()
-
-
-@pytest.fixture
-def in_project(project: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A fresh project that is also the working directory."""
-    monkeypatch.chdir(project)
-    return project
 
 
 @pytest.fixture
