@@ -116,6 +116,16 @@ class Site:
         return self.root / "content"
 
     @property
+    def readable_dirs(self) -> tuple[Path, ...]:
+        """The only folders a build reads from (symbolic links resolved)."""
+        return (self.templates_dir.resolve(), self.content_dir.resolve())
+
+    def is_readable(self, path: Path) -> bool:
+        """True when ``path`` (symbolic links followed) lies in one of ``readable_dirs``."""
+        real = path.resolve()
+        return any(real.is_relative_to(folder) for folder in self.readable_dirs)
+
+    @property
     def page_size(self) -> str:
         """The CSS ``@page size`` for the configured paper."""
         return PAPER_SIZES[self.paper]
@@ -137,19 +147,14 @@ def load_site(root: Path) -> Site:
     collector = ProblemCollector(path)
     collector.extend(problems)
     settings = fields.validate(values, SITE_FIELDS, collector, first_line=1)
-    emblem = (root / settings["emblem"]).resolve()
-    if values and "emblem" in values and not collector.problems:
-        if not emblem.is_relative_to(root.resolve()):
-            collector.add(
-                values["emblem"].line, "field `emblem`: must be inside the project folder"
-            )
-        elif not emblem.is_file():
-            collector.add(values["emblem"].line, f"field `emblem`: no file {settings['emblem']}")
-    collector.raise_if_any()
     domains = tuple(domain.lower().lstrip(".") for domain in settings.pop("government_domains"))
-    return Site(
-        root=root.resolve(),
-        emblem=emblem,
-        government_domains=domains,
-        **{name: value for name, value in settings.items() if name != "emblem"},
-    )
+    emblem = root.resolve() / settings.pop("emblem")
+    site = Site(root=root.resolve(), emblem=emblem, government_domains=domains, **settings)
+    emblem_field = values.get("emblem") if values else None
+    line = emblem_field.line if emblem_field else None
+    if not site.is_readable(emblem):
+        collector.add(line, "field `emblem`: must be a file inside templates/ or content/")
+    elif not emblem.is_file():
+        collector.add(line, f"field `emblem`: no file {emblem.relative_to(site.root)}")
+    collector.raise_if_any()
+    return site

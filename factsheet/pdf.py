@@ -32,11 +32,6 @@ class PdfResult:
     pages: int
 
 
-def allowed_roots(site: Site) -> tuple[Path, ...]:
-    """The folders a render may read: the project's templates and content."""
-    return (site.templates_dir.resolve(), site.content_dir.resolve())
-
-
 # The PDF stage sees the project under this fixed root instead of its real folder, so that
 # nothing in the PDF (image names, the file identifier) depends on where the project lies.
 PROJECT_URL = "file:///factsheet-project/"
@@ -46,19 +41,25 @@ PROJECT_URL = "file:///factsheet-project/"
 MISSING_ALT_MESSAGE = 'Image "%s" has no required alt description'
 
 
-def relocate(text: str, root: Path) -> str:
-    """Replace the project's real ``file:`` URLs in ``text`` by ``PROJECT_URL`` ones."""
-    return text.replace(root.as_uri() + "/", PROJECT_URL)
+def relocate(text: str, site: Site) -> str:
+    """Replace the project's real ``file:`` URLs in ``text`` by ``PROJECT_URL`` ones.
+
+    ``templates/`` and ``content/`` are mapped by their resolved paths too, so that a project
+    whose folders are symbolic links renders the same bytes as any other.
+    """
+    for folder in (site.templates_dir, site.content_dir):
+        text = text.replace(folder.resolve().as_uri() + "/", f"{PROJECT_URL}{folder.name}/")
+    return text.replace(site.root.as_uri() + "/", PROJECT_URL)
 
 
-def resolve_confined(url: str, root: Path, roots: tuple[Path, ...]) -> Path:
+def resolve_confined(url: str, site: Site) -> Path:
     """Return the real file a ``file:`` URL names, or raise ``ValueError`` if it is not allowed.
 
     ``PROJECT_URL`` URLs are mapped back into ``root``. Symbolic links are followed before the
     check, so a link pointing outside is refused too.
     """
     if url.startswith(PROJECT_URL):
-        url = root.as_uri() + "/" + url.removeprefix(PROJECT_URL)
+        url = site.root.as_uri() + "/" + url.removeprefix(PROJECT_URL)
     parts = urlsplit(url)
     if parts.scheme != "file":
         raise ValueError(
@@ -66,10 +67,10 @@ def resolve_confined(url: str, root: Path, roots: tuple[Path, ...]) -> Path:
         )
     if parts.netloc not in ("", "localhost"):
         raise ValueError(f"{url}: files on other hosts cannot be used")
-    path = Path(unquote(parts.path)).resolve()
-    if not any(path.is_relative_to(root) for root in roots):
+    path = Path(unquote(parts.path))
+    if not site.is_readable(path):
         raise ValueError(f"{url}: outside the project's templates and content folders")
-    return path
+    return path.resolve()
 
 
 class PdfRenderer:
@@ -83,7 +84,7 @@ class PdfRenderer:
         self.pdf_variant = pdf_variant or site.pdf_variant
         self.weasyprint = weasyprint
         self.font_config = FontConfiguration()
-        self.fetcher = _confined_fetcher_class(weasyprint)(site.root, allowed_roots(site))
+        self.fetcher = _confined_fetcher_class(weasyprint)(site)
         self.cache: dict[str, Any] = {}
         self.stylesheets: dict[str, Any] = {}
         # WeasyPrint reports what it could not use (an image, a stylesheet rule) in its log.
@@ -100,7 +101,7 @@ class PdfRenderer:
     def warm_up(self) -> None:
         """Parse the site stylesheet and load its fonts now rather than on the first sheet."""
         stylesheet_url = (self.site.templates_dir / STYLESHEET).as_uri()
-        self._stylesheet(relocate(stylesheet_url, self.site.root))
+        self._stylesheet(relocate(stylesheet_url, self.site))
 
     def _forget_changed_files(self) -> None:
         # A long-lived renderer (watch mode) must not serve a file edited since it was read.
@@ -117,12 +118,12 @@ class PdfRenderer:
         # The linked stylesheet is applied pre-parsed instead of being parsed for every sheet.
         link = STYLESHEET_LINK.format(url=document.stylesheet_url)
         html = self.weasyprint.HTML(
-            string=self.relocated(document).replace(relocate(link, self.site.root), "", 1),
-            base_url=relocate(document.base_url, self.site.root),
+            string=self.relocated(document).replace(relocate(link, self.site), "", 1),
+            base_url=relocate(document.base_url, self.site),
             url_fetcher=self.fetcher,
         )
         try:
-            stylesheet = self._stylesheet(relocate(document.stylesheet_url, self.site.root))
+            stylesheet = self._stylesheet(relocate(document.stylesheet_url, self.site))
             laid_out = html.render(
                 font_config=self.font_config,
                 cache=self.cache,
@@ -132,9 +133,7 @@ class PdfRenderer:
         except self.weasyprint.urls.FatalURLFetchingError:
             raise self._refusal(sheet_path) from None
         # A decorative image has alt="" on purpose; WeasyPrint logs it as missing alt text.
-        decorative = {
-            relocate(path.as_uri(), self.site.root) for path in document.decorative_images
-        }
+        decorative = {relocate(path.as_uri(), self.site) for path in document.decorative_images}
         failures = [
             record
             for record in self.log.records
@@ -152,7 +151,7 @@ class PdfRenderer:
 
     def relocated(self, document: HtmlDocument) -> str:
         """The document's HTML with its project URLs under ``PROJECT_URL``."""
-        return relocate(document.html, self.site.root)
+        return relocate(document.html, self.site)
 
     def _options(self) -> dict[str, Any]:
         variant = None if self.pdf_variant == "none" else self.pdf_variant
@@ -256,10 +255,9 @@ def _confined_fetcher_class(weasyprint: Any) -> type:
     class ConfinedFetcher(weasyprint.urls.URLFetcher):
         """Serves only files inside the project (and inline ``data:`` URLs); refuses the rest."""
 
-        def __init__(self, root: Path, roots: tuple[Path, ...]) -> None:
+        def __init__(self, site: Site) -> None:
             super().__init__(allowed_protocols=("file", "data"))
-            self.root = root
-            self.roots = roots
+            self.site = site
             self.refused: list[str] = []
             self.files: dict[Path, tuple[tuple[int, int], bytes]] = {}
 
@@ -274,7 +272,7 @@ def _confined_fetcher_class(weasyprint: Any) -> type:
             if url.startswith("data:"):
                 return super().fetch(url, headers)
             try:
-                path = resolve_confined(url, self.root, self.roots)
+                path = resolve_confined(url, self.site)
             except ValueError as error:
                 self.refused.append(str(error))
                 raise weasyprint.urls.FatalURLFetchingError(str(error)) from None

@@ -496,12 +496,18 @@ SITE_CASES = [
     ),
     pytest.param(
         "emblem: ../emblem.svg\n",
-        ["factsheet.yaml:1: field `emblem`: must be inside the project folder"],
+        ["factsheet.yaml:1: field `emblem`: must be a file inside templates/ or content/"],
         id="emblem-outside",
     ),
     pytest.param(
+        # Inside the project, but not where a build may read.
+        "emblem: factsheet.yaml\n",
+        ["factsheet.yaml:1: field `emblem`: must be a file inside templates/ or content/"],
+        id="emblem-elsewhere-in-project",
+    ),
+    pytest.param(
         "emblem: /etc/passwd\n",
-        ["factsheet.yaml:1: field `emblem`: must be inside the project folder"],
+        ["factsheet.yaml:1: field `emblem`: must be a file inside templates/ or content/"],
         id="emblem-absolute",
     ),
     pytest.param(

@@ -21,9 +21,9 @@ from conftest import flat, make_project, pdfinfo, pdftotext, squeeze, write_shee
 from PIL import Image, PngImagePlugin
 
 from factsheet.cli import cli
-from factsheet.config import load_site
+from factsheet.config import Site, load_site
 from factsheet.errors import FactsheetError
-from factsheet.pdf import PROJECT_URL, PdfRenderer, allowed_roots, resolve_confined
+from factsheet.pdf import PROJECT_URL, PdfRenderer, resolve_confined
 from factsheet.pipeline import prepare
 
 MARKER = "TOP-SECRET-MARKER-5c1d9e"
@@ -357,7 +357,7 @@ def test_emblem_symlink_outside_is_refused(setting: Setting) -> None:
     result = build("content/good.md")
     assert result.exit_code == 1
     assert result.stderr.splitlines() == [
-        "factsheet.yaml:1: field `emblem`: must be inside the project folder"
+        "factsheet.yaml:1: field `emblem`: must be a file inside templates/ or content/"
     ]
     assert_no_pdf_has_secret(setting.project)
 
@@ -366,27 +366,27 @@ def test_emblem_symlink_outside_is_refused(setting: Setting) -> None:
 
 
 @pytest.fixture
-def roots(tmp_path: Path) -> tuple[Path, tuple[Path, ...]]:
+def roots(tmp_path: Path) -> tuple[Path, Site]:
     project = make_project(tmp_path / "project")
     (project / "content" / "map.png").write_bytes(b"png")
     (tmp_path / "secret.png").write_bytes(b"secret")
     (project / "content-evil").mkdir()
     (project / "content-evil" / "x.png").write_bytes(b"evil")
     site = load_site(project)
-    return project.resolve(), allowed_roots(site)
+    return project.resolve(), site
 
 
-def test_resolve_confined_allows_project_files(roots: tuple[Path, tuple[Path, ...]]) -> None:
-    root, allowed = roots
+def test_resolve_confined_allows_project_files(roots: tuple[Path, Site]) -> None:
+    root, site = roots
     target = root / "content" / "map.png"
-    assert resolve_confined(target.as_uri(), root, allowed) == target
-    assert resolve_confined(PROJECT_URL + "content/map.png", root, allowed) == target
-    assert resolve_confined(f"file://localhost{target}", root, allowed) == target
-    assert resolve_confined(PROJECT_URL + "templates/factsheet.css", root, allowed) == (
+    assert resolve_confined(target.as_uri(), site) == target
+    assert resolve_confined(PROJECT_URL + "content/map.png", site) == target
+    assert resolve_confined(f"file://localhost{target}", site) == target
+    assert resolve_confined(PROJECT_URL + "templates/factsheet.css", site) == (
         root / "templates" / "factsheet.css"
     )
     (root / "content" / "alias.png").symlink_to(target)
-    assert resolve_confined(PROJECT_URL + "content/alias.png", root, allowed) == target
+    assert resolve_confined(PROJECT_URL + "content/alias.png", site) == target
 
 
 @pytest.mark.parametrize(
@@ -402,20 +402,20 @@ def test_resolve_confined_allows_project_files(roots: tuple[Path, tuple[Path, ..
         "file:///etc/passwd",
     ],
 )
-def test_resolve_confined_refuses_traversal(roots: tuple[Path, tuple[Path, ...]], url: str) -> None:
-    root, allowed = roots
+def test_resolve_confined_refuses_traversal(roots: tuple[Path, Site], url: str) -> None:
+    root, site = roots
     url = url.format(root=root.as_uri(), project=PROJECT_URL)
     with pytest.raises(ValueError, match=": outside the project's templates and content"):
-        resolve_confined(url, root, allowed)
+        resolve_confined(url, site)
 
 
-def test_resolve_confined_refuses_symlinks_out(roots: tuple[Path, tuple[Path, ...]]) -> None:
-    root, allowed = roots
+def test_resolve_confined_refuses_symlinks_out(roots: tuple[Path, Site]) -> None:
+    root, site = roots
     (root / "content" / "link.png").symlink_to(root.parent / "secret.png")
     (root / "content" / "up").symlink_to(root.parent, target_is_directory=True)
     for url in (PROJECT_URL + "content/link.png", PROJECT_URL + "content/up/secret.png"):
         with pytest.raises(ValueError, match=": outside the project's templates and content"):
-            resolve_confined(url, root, allowed)
+            resolve_confined(url, site)
 
 
 @pytest.mark.parametrize(
@@ -429,11 +429,11 @@ def test_resolve_confined_refuses_symlinks_out(roots: tuple[Path, tuple[Path, ..
     ],
 )
 def test_resolve_confined_refuses_other_urls(
-    roots: tuple[Path, tuple[Path, ...]], url: str, message: str
+    roots: tuple[Path, Site], url: str, message: str
 ) -> None:
-    root, allowed = roots
+    _root, site = roots
     with pytest.raises(ValueError, match=message):
-        resolve_confined(url, root, allowed)
+        resolve_confined(url, site)
 
 
 @pytest.fixture
