@@ -97,12 +97,20 @@ class Manifest:
             file_digest(source.parent / image) == digest for image, digest in entry.images.items()
         )
 
-    def record(self, source: Path, output: Path, site_key: str, images: list[Path]) -> None:
-        """Remember what ``output`` was just built from."""
+    def record(self, source: Path, output: Path, site_key: str, inputs: dict[Path, str]) -> None:
+        """Remember what ``output`` was just built from.
+
+        ``inputs`` maps the content file and the images it shows to their digests, taken
+        before rendering: a file saved during the render then differs, and is rebuilt.
+        """
         self.entries[output.name] = Entry(
             site=site_key,
-            source=file_digest(source),
-            images={os.path.relpath(image, source.parent): file_digest(image) for image in images},
+            source=inputs[source],
+            images={
+                os.path.relpath(path, source.parent): digest
+                for path, digest in inputs.items()
+                if path != source
+            },
             output_size=output.stat().st_size,
         )
 

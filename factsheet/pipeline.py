@@ -23,7 +23,7 @@ from .files import (
     harfbuzz_subset_missing,
     remove_stale_temporaries,
 )
-from .manifest import Manifest, site_fingerprint
+from .manifest import Manifest, file_digest, site_fingerprint
 from .markdown import render_body
 from .render import HtmlDocument, render_document
 
@@ -106,7 +106,8 @@ class Outcome:
     pages: int = 0
     error: FactsheetError | None = None
     skipped: bool = False
-    images: list[Path] = field(default_factory=list)
+    # Digests of the content file and its images, taken before rendering.
+    inputs: dict[Path, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -162,12 +163,17 @@ _renderer: PdfRenderer | None = None
 def build_one(path: Path, site: Site, out_dir: Path, pdf_variant: str) -> Outcome:
     """Prepare and render one sheet in this process, reusing its warm WeasyPrint set-up."""
     outcome = Outcome(source=path)
+    target = out_dir / f"{path.stem}.pdf"
     try:
+        inputs = {path: file_digest(path)}
         document = prepare(path, site)
+        inputs.update((image, file_digest(image)) for image in document.images)
         renderer = _warm_renderer(site, pdf_variant)
-        result = renderer.write(document, out_dir / f"{path.stem}.pdf")
-        outcome.output, outcome.pages = result.path, result.pages
-        outcome.images = list(document.images)
+        try:
+            result = renderer.write(document, target)
+        except OSError as error:
+            raise FactsheetError(target, None, f"cannot write the PDF: {error.strerror}") from None
+        outcome.output, outcome.pages, outcome.inputs = result.path, result.pages, inputs
     except FactsheetError as error:
         outcome.error = error
     return outcome
@@ -237,7 +243,7 @@ def write_pdfs(
     try:
         for outcome in _render_all(pending, site, options, on_start):
             if outcome.error is None and outcome.output is not None:
-                manifest.record(outcome.source, outcome.output, site_key, outcome.images)
+                manifest.record(outcome.source, outcome.output, site_key, outcome.inputs)
             else:
                 manifest.forget(options.out_dir / f"{outcome.source.stem}.pdf")
             yield outcome

@@ -390,6 +390,11 @@ def sheet_files(project: Path) -> tuple[Path, Path, Path]:
     return source, image, output
 
 
+def digests(*paths: Path) -> dict[Path, str]:
+    """What a build records: each input's digest as it was read."""
+    return {path: file_digest(path) for path in paths}
+
+
 def test_manifest_round_trip(sheet_files: tuple[Path, Path, Path]) -> None:
     """record → save → load gives back the same entries, and the loaded manifest finds the
     output current."""
@@ -398,7 +403,7 @@ def test_manifest_round_trip(sheet_files: tuple[Path, Path, Path]) -> None:
     manifest = Manifest.load(out_dir)
     assert manifest.entries == {}
     assert not manifest.is_current(source, output, "site-1")
-    manifest.record(source, output, "site-1", [image])
+    manifest.record(source, output, "site-1", digests(source, image))
     assert manifest.is_current(source, output, "site-1")
     manifest.save()
     assert (out_dir / MANIFEST_NAME).is_file()
@@ -427,7 +432,7 @@ def test_manifest_is_current_detects(sheet_files: tuple[Path, Path, Path], chang
     """Any change to what the output was built from makes it not current."""
     source, image, output = sheet_files
     manifest = Manifest.load(output.parent)
-    manifest.record(source, output, "site-1", [image])
+    manifest.record(source, output, "site-1", digests(source, image))
     site_key = "site-1"
     if change == "site":
         site_key = "site-2"
@@ -448,7 +453,7 @@ def test_manifest_forget(sheet_files: tuple[Path, Path, Path]) -> None:
     """A forgotten output is no longer current, and stays forgotten after a save."""
     source, image, output = sheet_files
     manifest = Manifest.load(output.parent)
-    manifest.record(source, output, "site-1", [image])
+    manifest.record(source, output, "site-1", digests(source, image))
     manifest.forget(output)
     manifest.forget(output)  # forgetting twice is harmless
     assert not manifest.is_current(source, output, "site-1")
@@ -520,3 +525,39 @@ def test_site_fingerprint_follows_variant_settings_and_templates(project: Path) 
         value = fingerprint()
         assert value not in seen
         seen.add(value)
+
+
+def test_a_save_during_the_render_is_rebuilt_next_time(
+    in_project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The manifest records the content as it was read, not as it is after the render: a save
+    that lands while the PDF is being made is picked up by the next build."""
+    import factsheet.pipeline as pipeline_module
+
+    source = write_sheet(in_project, "a", sheet_text("Sheet A"))
+    real_prepare = pipeline_module.prepare
+
+    def prepare_then_save(path: Path, site: object) -> object:
+        document = real_prepare(path, site)  # type: ignore[arg-type]
+        path.write_text(sheet_text("Sheet A", body="Saved while rendering."), encoding="utf-8")
+        return document
+
+    monkeypatch.setattr(pipeline_module, "prepare", prepare_then_save)
+    assert counts(invoke("pdf", "-j", "1", "content/a.md")) == (1, 0, 0)
+    monkeypatch.setattr(pipeline_module, "prepare", real_prepare)
+    assert counts(invoke("pdf", "-j", "1", "content/a.md")) == (1, 0, 0)
+    assert "Saved while rendering." in flat(pdftotext(in_project / "dist" / "a.pdf"))
+    assert source.exists()
+
+
+def test_an_unwritable_output_fails_that_sheet_only(in_project: Path) -> None:
+    """A PDF that cannot be written (its path is a folder) is a located error for that sheet;
+    the other sheets are still built."""
+    write_sheet(in_project, "a", sheet_text("Sheet A"))
+    write_sheet(in_project, "b", sheet_text("Sheet B"))
+    (in_project / "dist" / "a.pdf").mkdir(parents=True)
+    result = invoke("pdf", "-j", "1")
+    assert result.exit_code == 1
+    assert "dist/a.pdf: cannot write the PDF: Is a directory" in result.stderr.splitlines()
+    assert counts(result) == (1, 0, 1)
+    assert (in_project / "dist" / "b.pdf").is_file()
