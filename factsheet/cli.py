@@ -211,10 +211,7 @@ def watch(paths: tuple[Path, ...], out_dir: Path | None, pdf_variant: str | None
     from .watch import watch_and_rebuild  # noqa: PLC0415 - only this command needs watchfiles
 
     site = _site()
-    options = BuildOptions(
-        out_dir=out_dir or site.root / "dist", pdf_variant=pdf_variant or site.pdf_variant
-    )
-    watch_and_rebuild(paths, site, options)
+    watch_and_rebuild(paths, site, out_dir or site.root / "dist", pdf_variant)
 
 
 def _terminate(signum: int, _frame: object) -> None:

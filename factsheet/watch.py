@@ -11,72 +11,109 @@ import watchfiles
 
 from .config import CONFIG_NAME, Site, load_site
 from .errors import FactsheetError, display_path
-from .pipeline import (
-    CONTENT_SUFFIX,
-    BuildOptions,
-    build_one,
-    find_sheets,
-    forget_warm_state,
-    pages_text,
-)
+from .manifest import Manifest, site_fingerprint
+from .pipeline import CONTENT_SUFFIX, build_one, find_sheets, forget_warm_state, pages_text
 
 
 def affected_sheets(
-    changed: Iterable[Path], sheets: list[Path], images: dict[Path, set[Path]], site: Site
+    changed: Iterable[Path],
+    sheets: list[Path],
+    images: dict[Path, set[Path]],
+    site: Site,
+    failed: Iterable[Path] = (),
 ) -> tuple[list[Path], bool]:
     """The sheets a set of changed files affects, and whether the site settings changed.
 
     A changed content file affects itself; a changed image, the sheets that show it; a change
-    under ``templates/`` or to ``factsheet.yaml``, every sheet.
+    under ``templates/``, to the emblem or to ``factsheet.yaml``, every sheet. A sheet whose
+    last build failed is retried on any change under ``content/`` (the image it lacked may
+    just have been saved).
     """
     changed = {path.resolve() for path in changed}
     site_changed = any(
-        path == site.config_path or path.is_relative_to(site.templates_dir) for path in changed
+        path in (site.config_path, site.emblem) or path.is_relative_to(site.templates_dir)
+        for path in changed
     )
     if site_changed:
         return list(sheets), True
-    affected = [sheet for sheet in sheets if sheet in changed or changed & images.get(sheet, set())]
+    content_changed = any(path.is_relative_to(site.content_dir.resolve()) for path in changed)
+    retried = set(failed) if content_changed else set()
+    affected = [
+        sheet
+        for sheet in sheets
+        if sheet in changed or changed & images.get(sheet, set()) or sheet in retried
+    ]
     return affected, False
 
 
-def _rebuild(
-    paths: list[Path], site: Site, options: BuildOptions, images: dict[Path, set[Path]]
-) -> None:
-    for path in paths:
-        started = time.perf_counter()
-        outcome = build_one(path, site, options.out_dir, options.pdf_variant)
-        elapsed = time.perf_counter() - started
-        if outcome.error is not None:
-            outcome.error.show()
-            continue
-        images[path] = {image.resolve() for image in outcome.images}
-        pages = pages_text(outcome.pages)
-        click.echo(
-            f"rebuilt {display_path(outcome.output or path)} ({pages}) in {elapsed * 1000:.0f} ms"
+class Watcher:
+    """The state of one watch session: settings, sheets, what each shows, what failed."""
+
+    def __init__(
+        self, paths: list[Path], site: Site, out_dir: Path, pdf_variant: str | None
+    ) -> None:
+        self.paths = paths
+        self.site = site
+        self.out_dir = out_dir
+        self.variant_option = pdf_variant
+        self.sheets = find_sheets(paths, site)
+        self.images: dict[Path, set[Path]] = {}
+        self.failed: set[Path] = set()
+        self.manifest = Manifest.load(out_dir)
+
+    @property
+    def pdf_variant(self) -> str:
+        """The command line's variant, else the (possibly just edited) settings' one."""
+        return self.variant_option or self.site.pdf_variant
+
+    def rebuild(self, sheets: Iterable[Path]) -> None:
+        """Build ``sheets`` now, report each, and keep the manifest in step with the PDFs."""
+        site_key = site_fingerprint(self.site, self.pdf_variant)
+        for path in sheets:
+            started = time.perf_counter()
+            outcome = build_one(path, self.site, self.out_dir, self.pdf_variant)
+            elapsed = time.perf_counter() - started
+            if outcome.error is not None or outcome.output is None:
+                self.failed.add(path)
+                self.manifest.forget(self.out_dir / f"{path.stem}.pdf")
+                if outcome.error is not None:
+                    outcome.error.show()
+                continue
+            self.failed.discard(path)
+            self.images[path] = {image.resolve() for image in outcome.inputs if image != path}
+            self.manifest.record(path, outcome.output, site_key, outcome.inputs)
+            click.echo(
+                f"rebuilt {display_path(outcome.output)} ({pages_text(outcome.pages)}) "
+                f"in {elapsed * 1000:.0f} ms"
+            )
+        self.manifest.save()
+
+    def on_change(self, changed: list[Path]) -> None:
+        """Rebuild what ``changed`` affects, reloading settings and sheets when needed."""
+        if any(path.suffix == CONTENT_SUFFIX or path.name == CONFIG_NAME for path in changed):
+            self.sheets = find_sheets(self.paths, self.site)
+        affected, site_changed = affected_sheets(
+            changed, self.sheets, self.images, self.site, self.failed
         )
+        if site_changed:
+            self.site = load_site(self.site.root)
+            forget_warm_state()
+        self.rebuild(sheet for sheet in affected if sheet.exists())
 
 
-def watch_and_rebuild(paths: Iterable[Path], site: Site, options: BuildOptions) -> None:
+def watch_and_rebuild(
+    paths: Iterable[Path], site: Site, out_dir: Path, pdf_variant: str | None
+) -> None:
     """Build once, then rebuild on every saved change until interrupted."""
-    paths = list(paths)
-    sheets = find_sheets(paths, site)
-    images: dict[Path, set[Path]] = {}
-    _rebuild(sheets, site, options, images)
-    click.echo(f"watching {len(sheets)} sheets; press Ctrl-C to stop", err=True)
-    watched = [site.content_dir, site.templates_dir, site.config_path, *paths]
+    watcher = Watcher(list(paths), site, out_dir, pdf_variant)
+    watcher.rebuild(watcher.sheets)
+    count = len(watcher.sheets)
+    click.echo(f"watching {count} sheet{'s' * (count != 1)}; press Ctrl-C to stop", err=True)
+    watched = [site.content_dir, site.templates_dir, site.config_path, site.emblem, *paths]
     try:
         for changes in watchfiles.watch(*dict.fromkeys(watched), debounce=50, step=20):
-            changed = [Path(name) for _, name in changes]
             try:
-                if any(path.suffix == CONTENT_SUFFIX for path in changed) or any(
-                    path.name == CONFIG_NAME for path in changed
-                ):
-                    sheets = find_sheets(paths, site)
-                affected, site_changed = affected_sheets(changed, sheets, images, site)
-                if site_changed:
-                    site = load_site(site.root)
-                    forget_warm_state()
-                _rebuild([sheet for sheet in affected if sheet.exists()], site, options, images)
+                watcher.on_change([Path(name) for _, name in changes])
             except FactsheetError as error:
                 error.show()
     except KeyboardInterrupt:

@@ -237,3 +237,45 @@ def test_watch_rebuilds_on_save_and_survives_errors(project: Path) -> None:
         except subprocess.TimeoutExpired:
             pytest.fail(f"watch did not stop on SIGTERM:\n{lines.output()}")
     assert not list((project / "dist").glob("*.tmp")), "temporary files left behind"
+
+
+def test_an_emblem_change_rebuilds_every_sheet(site: Site, layout: tuple) -> None:
+    """The emblem is part of every sheet, wherever factsheet.yaml keeps it."""
+    sheets, images = layout
+    affected, site_changed = affected_sheets([site.emblem], sheets, images, site)
+    assert (affected, site_changed) == (sheets, True)
+
+
+def test_failed_sheets_are_retried_on_any_content_change(site: Site, layout: tuple) -> None:
+    """A sheet that failed (an image not yet saved, say) is tried again when anything under
+    content/ changes, and only then."""
+    sheets, images = layout
+    failed = {sheets[2]}
+    changed = [site.content_dir / "now-saved.png"]
+    assert affected_sheets(changed, sheets, images, site, failed) == ([sheets[2]], False)
+    outside = [site.root / "README.md"]
+    assert affected_sheets(outside, sheets, images, site, failed) == ([], False)
+
+
+def test_watcher_builds_a_sheet_once_its_missing_image_is_saved(
+    in_project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The first build fails (image missing); saving the image rebuilds the sheet, and the
+    manifest then knows the PDF is current, so a later `pdf` skips it."""
+    from click.testing import CliRunner
+    from PIL import Image
+
+    from factsheet.cli import cli
+    from factsheet.watch import Watcher
+
+    write_sheet(in_project, "a", sheet_text("Sheet A", "![A chart](chart.png)"))
+    site = load_site(in_project)
+    watcher = Watcher([], site, in_project / "dist", None)
+    watcher.rebuild(watcher.sheets)
+    assert "image 'chart.png' not found" in capsys.readouterr().err
+    image = in_project / "content" / "chart.png"
+    Image.new("RGB", (40, 20), (0, 94, 162)).save(image)
+    watcher.on_change([image])
+    assert "rebuilt dist/a.pdf (1 page)" in capsys.readouterr().out
+    result = CliRunner().invoke(cli, ["pdf", "-j", "1"])
+    assert "0 built, 1 skipped, 0 failed" in result.stderr
