@@ -234,9 +234,15 @@ def _type_name(value: Any) -> str:
     }.get(type(value), type(value).__name__)
 
 
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
 def text(value: Any) -> str:
     """A single line of non-empty text (numbers are accepted as text)."""
-    if isinstance(value, bool) or not isinstance(value, str | int | float):
+    if isinstance(value, bool):
+        # YAML reads yes/no/on/off (and so the language tag `no`) as true/false.
+        raise ValueError(f"expected text, got {str(value).lower()}: put the value in quotes")
+    if not isinstance(value, str | int | float):
         raise ValueError(f"expected text, got {_type_name(value)}")
     result = " ".join(str(value).split())
     if not result:
@@ -245,7 +251,12 @@ def text(value: Any) -> str:
 
 
 def iso_date(value: Any) -> datetime.date:
-    """A calendar date written as YYYY-MM-DD."""
+    """A calendar date written as YYYY-MM-DD (quoted or not)."""
+    if isinstance(value, str) and _ISO_DATE.match(value.strip()):
+        try:
+            return datetime.date.fromisoformat(value.strip())
+        except ValueError as error:
+            raise ValueError(f"{value.strip()} is not a real date ({error})") from None
     if isinstance(value, datetime.datetime) or not isinstance(value, datetime.date):
         got = f"{value!r}" if isinstance(value, str | int | float) else _type_name(value)
         raise ValueError(f"expected a date as YYYY-MM-DD (e.g. 2010-06-11), got {got}")

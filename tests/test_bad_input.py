@@ -246,6 +246,17 @@ CORPUS = [
         "---\ntitle: T\ndate: 2010-06-11\nlang: english_US\n---\nBody.\n",
         (4, "field `lang`: expected a language tag such as en or en-US, got 'english_US'"),
     ),
+    bad(
+        "lang-read-as-boolean",
+        "---\ntitle: T\ndate: 2010-06-11\nlang: no\n---\nBody.\n",
+        (4, "field `lang`: expected text, got false: put the value in quotes"),
+    ),
+    bad("date-quoted-is-fine", "---\ntitle: T\ndate: '2010-06-11'\n---\nBody.\n"),
+    bad(
+        "date-quoted-impossible",
+        "---\ntitle: T\ndate: '2010-02-30'\n---\nBody.\n",
+        (3, "field `date`: 2010-02-30 is not a real date (day is out of range for month)"),
+    ),
     # Unknown and repeated fields.
     bad(
         "unknown-titel",
