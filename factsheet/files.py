@@ -48,7 +48,7 @@ def atomic_output(target: Path) -> Iterator[Path]:
     target.parent.mkdir(parents=True, exist_ok=True)
     # The name is chosen before the file exists, so that the cleanup below knows it even if a
     # signal interrupts the build just as the file is being created.
-    temporary = target.parent / f".{target.name}.{secrets.token_hex(6)}.tmp"
+    temporary = target.parent / f".{target.name}.{secrets.token_hex(6)}{TEMPORARY_SUFFIX}"
     try:
         os.close(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644))
         yield temporary
@@ -61,6 +61,8 @@ def atomic_output(target: Path) -> Iterator[Path]:
             temporary.unlink()
 
 
+# Ends the name of every temporary file this tool writes, and only those.
+TEMPORARY_SUFFIX = ".factsheet.tmp"
 # A temporary file this old belongs to no running build: its build was killed (kill -9).
 STALE_TEMPORARY_SECONDS = 3600
 
@@ -68,7 +70,7 @@ STALE_TEMPORARY_SECONDS = 3600
 def remove_stale_temporaries(folder: Path) -> None:
     """Delete temporary files that killed builds left in ``folder`` (never a live build's)."""
     now = time.time()
-    for temporary in folder.glob(".*.tmp"):
+    for temporary in folder.glob(f".*{TEMPORARY_SUFFIX}"):
         with contextlib.suppress(OSError):
             if now - temporary.stat().st_mtime > STALE_TEMPORARY_SECONDS:
                 temporary.unlink()

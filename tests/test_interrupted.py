@@ -310,15 +310,18 @@ def test_next_build_removes_only_stale_temporary_files(tmp_path: Path) -> None:
     fresh temporary file (a build still running) is left alone."""
     from factsheet.files import STALE_TEMPORARY_SECONDS, remove_stale_temporaries
 
-    stale = tmp_path / ".sheet.pdf.0123456789ab.tmp"
-    fresh = tmp_path / ".other.pdf.ba9876543210.tmp"
+    stale = tmp_path / ".sheet.pdf.0123456789ab.factsheet.tmp"
+    fresh = tmp_path / ".other.pdf.ba9876543210.factsheet.tmp"
     kept = tmp_path / "sheet.pdf"
-    for path in (stale, fresh, kept):
+    users = tmp_path / ".my-notes.tmp"  # not the tool's: never deleted
+    for path in (stale, fresh, kept, users):
         path.write_bytes(b"x")
     old = time.time() - STALE_TEMPORARY_SECONDS - 60
     os.utime(stale, (old, old))
     os.utime(kept, (old, old))
+    os.utime(users, (old, old))
     remove_stale_temporaries(tmp_path)
+    assert users.exists()
     assert not stale.exists()
     assert fresh.exists()
     assert kept.exists()
