@@ -17,7 +17,7 @@ import click
 
 from . import __version__
 from .config import PDF_VARIANTS, Site, find_project_root, load_site
-from .errors import FactsheetError, display_path
+from .errors import display_path
 from .pipeline import (
     BuildOptions,
     Outcome,
@@ -227,10 +227,7 @@ def main() -> None:
     warnings.setFormatter(logging.Formatter("warning: %(message)s"))
     logging.getLogger("factsheet").addHandler(warnings)
     try:
-        cli.main(standalone_mode=True)
-    except FactsheetError as error:  # raised outside click's own handling
-        error.show()
-        sys.exit(1)
+        cli.main(standalone_mode=True)  # click itself shows a FactsheetError and exits 1
     except Exception as error:
         if debug:
             raise

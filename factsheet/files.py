@@ -15,6 +15,8 @@ from .errors import FactsheetError
 # Largest settings or content file accepted: far above any real fact sheet, small enough that a
 # mistaken path (a log, a binary) is refused before it is parsed.
 MAX_FILE_BYTES = 1_000_000
+# Ends the name of every temporary file this tool writes, and only those.
+TEMPORARY_SUFFIX = ".factsheet.tmp"
 
 
 def read_text_file(path: Path) -> str:
@@ -61,8 +63,6 @@ def atomic_output(target: Path) -> Iterator[Path]:
             temporary.unlink()
 
 
-# Ends the name of every temporary file this tool writes, and only those.
-TEMPORARY_SUFFIX = ".factsheet.tmp"
 # A temporary file this old belongs to no running build: its build was killed (kill -9).
 STALE_TEMPORARY_SECONDS = 3600
 

@@ -50,7 +50,7 @@ QUOTES = {
 
 @dataclass(frozen=True)
 class Heading:
-    """A section heading of the body, for the outline and the page-budget report."""
+    """A section heading of the body (its level is what the heading-order check needs)."""
 
     level: int
     text: str
@@ -64,7 +64,6 @@ class Body:
     html: str
     headings: list[Heading] = field(default_factory=list)
     note_count: int = 0
-    external_links: int = 0
     images: list[Path] = field(default_factory=list)
     decorative_images: list[Path] = field(default_factory=list)
 
@@ -219,8 +218,6 @@ class _PrintRenderer(RendererHTML):
         needs_address = _comparable(link_text) != _comparable(href)
         host = urlsplit(href).hostname or ""
         external = scheme != "mailto" and not is_government_host(host, self.site.government_domains)
-        if external:
-            self.body.external_links += 1
         needs_disclaimer = external and not self.disclaimer_given
         if self.in_note:
             # A note cannot carry a note of its own: the address goes in parentheses.
