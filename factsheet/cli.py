@@ -132,7 +132,7 @@ def cli(debug: bool) -> None:
     "-j",
     "--jobs",
     type=click.IntRange(min=1),
-    default=os.cpu_count() or 1,
+    default=len(os.sched_getaffinity(0)),
     show_default="number of cores",
     help="Worker processes rendering sheets in parallel.",
 )

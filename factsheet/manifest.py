@@ -2,7 +2,8 @@
 
 A sheet is rebuilt only when something it depends on has changed: its content file, the images
 it references, anything under ``templates/`` (templates, stylesheet, fonts, emblem),
-``factsheet.yaml``, the PDF variant, or the versions of factsheet, WeasyPrint and pikepdf.
+``factsheet.yaml``, the PDF variant, the tool's own code, or the versions of the packages that
+make the PDF (markdown-it-py, mdit-py-plugins, Jinja2, WeasyPrint, pydyf, pikepdf).
 Reading the manifest and hashing inputs imports neither WeasyPrint nor the Markdown stage.
 """
 
@@ -20,6 +21,8 @@ from .config import Site
 from .files import atomic_output
 
 MANIFEST_NAME = ".factsheet-manifest.json"
+# The packages whose version can change a PDF's bytes: Markdown, templates, layout, writing.
+OUTPUT_PACKAGES = ("markdown-it-py", "mdit-py-plugins", "jinja2", "weasyprint", "pydyf", "pikepdf")
 FORMAT = 1
 
 
@@ -35,7 +38,10 @@ def site_fingerprint(site: Site, pdf_variant: str) -> str:
     """A hash of everything every sheet depends on: settings, templates, versions, variant."""
     digest = hashlib.sha256()
     digest.update(f"factsheet {__version__}\0".encode())
-    for package in ("weasyprint", "pikepdf"):  # the renderer and the tag post-processor
+    # The tool's own code counts too, so that a change to it between releases rebuilds.
+    for path in sorted(Path(__file__).parent.glob("*.py")):
+        digest.update(f"{path.name} {file_digest(path)}\0".encode())
+    for package in OUTPUT_PACKAGES:
         digest.update(f"{package} {metadata.version(package)}\0".encode())
     digest.update(f"variant {pdf_variant}\0".encode())
     digest.update(f"config {file_digest(site.config_path)}\0".encode())

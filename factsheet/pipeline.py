@@ -271,9 +271,12 @@ def _render_all(
     # (and so copying) them in every worker.
     gc.freeze()
     context = multiprocessing.get_context("fork")
-    with context.Pool(jobs) as pool:
-        work = [(path, site, options.out_dir, options.pdf_variant) for path in paths]
-        for outcome in pool.imap_unordered(_build_in_worker, work, chunksize=1):
-            if on_start:
-                on_start(outcome.source)
-            yield outcome
+    try:
+        with context.Pool(jobs) as pool:
+            work = [(path, site, options.out_dir, options.pdf_variant) for path in paths]
+            for outcome in pool.imap_unordered(_build_in_worker, work, chunksize=1):
+                if on_start:
+                    on_start(outcome.source)
+                yield outcome
+    finally:
+        gc.unfreeze()
