@@ -126,7 +126,9 @@ def read_mapping(
             # AttributeError for a `!!timestamp` tag on text that is no timestamp.
             reason = shown(getattr(error, "problem", None) or str(error) or "not a valid value")
             if value_node.tag == _SAFE_TAG_PREFIX + "timestamp":
-                reason = f"{shown(value_node.value)} is not a real date ({reason})"
+                # A ValueError says why (a day out of range); an AttributeError says nothing.
+                why = f" ({reason})" if isinstance(error, ValueError) else ""
+                reason = f"{shown(value_node.value)} is not a real date{why}"
             problems.append(FactsheetError(path, line, f"field `{key}`: {reason}"))
             value = UNREADABLE
         values[key] = Located(value, line)
