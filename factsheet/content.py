@@ -37,25 +37,50 @@ SHEET_FIELDS = (
 FENCE = "---"
 FENCE_ENDS = ("---", "...")
 
-MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
+# How a date and the page footer are printed, by the primary language subtag of `lang`.
+# Other languages are printed as in English.
+MONTHS = {
+    "en": "January February March April May June July August September October November December",
+    "fr": "janvier février mars avril mai juin juillet août septembre octobre novembre décembre",
+    "es": "enero febrero marzo abril mayo junio julio agosto septiembre octubre noviembre "
+    "diciembre",
+    "pt": "janeiro fevereiro março abril maio junho julho agosto setembro outubro novembro "
+    "dezembro",
+    "de": "Januar Februar März April Mai Juni Juli August September Oktober November Dezember",
+    "it": "gennaio febbraio marzo aprile maggio giugno luglio agosto settembre ottobre novembre "
+    "dicembre",
+}
+DATE_FORMATS = {
+    "en": "{month} {day}, {year}",
+    "fr": "{day} {month} {year}",
+    "es": "{day} de {month} de {year}",
+    "pt": "{day} de {month} de {year}",
+    "de": "{day}. {month} {year}",
+    "it": "{day} {month} {year}",
+}
+# "Page N of M" is written as (word before N, word between N and M).
+PAGE_WORDS = {
+    "en": ("Page", "of"),
+    "fr": ("Page", "sur"),
+    "es": ("Página", "de"),
+    "pt": ("Página", "de"),
+    "de": ("Seite", "von"),
+    "it": ("Pagina", "di"),
+}
 
 
-def format_date(date: datetime.date) -> str:
-    """Print a date the way a fact sheet does: ``June 11, 2010``."""
-    return f"{MONTHS[date.month - 1]} {date.day}, {date.year}"
+def language(lang: str) -> str:
+    """The primary subtag of ``lang`` if its words are known, else ``en``."""
+    primary = lang.split("-", maxsplit=1)[0].lower()
+    return primary if primary in DATE_FORMATS else "en"
+
+
+def format_date(date: datetime.date, lang: str = "en") -> str:
+    """Print a date the way a fact sheet does: ``June 11, 2010`` (``11 juin 2010`` in French)."""
+    key = language(lang)
+    day = "1er" if key == "fr" and date.day == 1 else str(date.day)
+    month = MONTHS[key].split()[date.month - 1]
+    return DATE_FORMATS[key].format(day=day, month=month, year=date.year)
 
 
 @dataclass(frozen=True)
@@ -83,7 +108,12 @@ class Sheet:
     @property
     def printed_date(self) -> str:
         """The date as printed on the sheet."""
-        return format_date(self.date)
+        return format_date(self.date, self.lang)
+
+    @property
+    def page_words(self) -> tuple[str, str]:
+        """The words of the "Page N of M" footer in the sheet's language."""
+        return PAGE_WORDS[language(self.lang)]
 
 
 def split_front_matter(text: str, path: Path) -> tuple[str, str, int]:

@@ -404,8 +404,20 @@ def sheet_lang(case: Case) -> str:
     return str(front_matter(case.source).get("lang") or settings(case).get("lang") or "en")
 
 
-def printed_date(date: datetime.date) -> str:
+# Written out here, independently of the product's tables: the French sheet prints French.
+FRENCH_MONTHS = (
+    "janvier février mars avril mai juin juillet août septembre octobre novembre décembre"
+)
+
+
+def printed_date(date: datetime.date, lang: str = "en") -> str:
+    if lang == "fr":
+        return f"{date.day} {FRENCH_MONTHS.split()[date.month - 1]} {date.year}"
     return f"{MONTHS[date.month - 1]} {date.day}, {date.year}"
+
+
+def page_of(number: int, total: int, lang: str) -> str:
+    return f"Page {number} {'sur' if lang == 'fr' else 'of'} {total}"
 
 
 _MARKDOWN = MarkdownIt("commonmark").enable("table").use(footnote_plugin)
@@ -557,7 +569,7 @@ def test_reading_order_of_the_sheet_head(case: Case, tagged: Tagged) -> None:
         ("label", meta.get("label", "Fact Sheet")),
         ("office", meta.get("office")),
         ("dateline", meta.get("dateline")),
-        ("date", printed_date(meta["date"])),
+        ("date", printed_date(meta["date"], sheet_lang(case))),
         ("title", meta["title"]),
         ("body", " ".join(body_start.split()[:6])),
     ]
@@ -746,17 +758,20 @@ def test_page_furniture_is_artifact_not_read(case: Case, tagged: Tagged) -> None
     config = settings(case)
     title = meta["title"]
     agency = config.get("agency", "U.S. Department of State")
-    footer = f"{meta.get('label', 'Fact Sheet')} · {printed_date(meta['date'])}"
+    lang = sheet_lang(case)
+    footer = f"{meta.get('label', 'Fact Sheet')} · {printed_date(meta['date'], lang)}"
     total = len(tagged.pages)
     tree = squeeze(tagged.tree_text)
     for number, page in enumerate(tagged.pages, start=1):
         artifact = squeeze(page.artifact)
-        assert squeeze(f"Page {number} of {total}") in artifact, f"page {number}: {page.artifact!r}"
+        assert squeeze(page_of(number, total, lang)) in artifact, (
+            f"page {number}: {page.artifact!r}"
+        )
         assert squeeze(footer) in artifact, f"page {number}: {page.artifact!r}"
         if number > 1:
             assert squeeze(title) in artifact, f"page {number}: no running title"
             assert squeeze(agency) in artifact, f"page {number}: no running agency"
-    assert not re.search(r"Page \d+ of \d+", tagged.tree_text), "page numbers are read aloud"
+    assert not re.search(r"Page \d+ (of|sur) \d+", tagged.tree_text), "page numbers are read"
     assert squeeze(footer) not in tree, "the running footer is read aloud"
     printed = squeeze(f"{title} {agency} {Markdown.of(case.source).printed}")
     for what, value in (("title", title), ("agency name", agency)):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -210,3 +211,24 @@ def test_repeated_link_repeats_note_number(project: Path, site: Site) -> None:
     spans = Spans(body_html(project, site, markdown))
     assert spans.of("url") == ["https://www.state.gov/guide", "https://www.state.gov/form"]
     assert spans.of("note-call") == ["1"]
+
+
+@pytest.mark.parametrize(
+    ("lang", "first", "eleventh"),
+    [
+        ("en", "June 1, 2010", "June 11, 2010"),
+        ("en-US", "June 1, 2010", "June 11, 2010"),
+        ("fr", "1er juin 2010", "11 juin 2010"),
+        ("es", "1 de junio de 2010", "11 de junio de 2010"),
+        ("pt-BR", "1 de junho de 2010", "11 de junho de 2010"),
+        ("de", "1. Juni 2010", "11. Juni 2010"),
+        ("it", "1 giugno 2010", "11 giugno 2010"),
+        ("ja", "June 1, 2010", "June 11, 2010"),  # no words for it: printed as in English
+    ],
+)
+def test_dates_are_printed_in_the_sheets_language(lang: str, first: str, eleventh: str) -> None:
+    """The printed date follows `lang`, as a reader of that language writes it."""
+    from factsheet.content import format_date
+
+    assert format_date(datetime.date(2010, 6, 1), lang) == first
+    assert format_date(datetime.date(2010, 6, 11), lang) == eleventh
