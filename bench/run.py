@@ -12,7 +12,7 @@ project under bench/.work/, then measures, in one run:
 - peak RSS of a worker process;
 - PDF sizes, including the ICC sheet.
 
-Usage: python bench/run.py [--sheets N]   (``make bench`` runs it with the default N=30)
+Usage: python bench/run.py [--sheets N]   (``make bench`` runs it with the default N=60)
 """
 
 from __future__ import annotations
@@ -132,19 +132,26 @@ def watch_latency(project: Path, sheet: Path, rounds: int = 5) -> list[float]:
     return latencies
 
 
+def step(name: str) -> None:
+    """Say on stderr what is being measured (the table goes to stdout at the end)."""
+    print(f"bench: {name}…", file=sys.stderr, flush=True)
+
+
 def main() -> None:
     """Run every measurement and print the table."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--sheets", type=int, default=30, help="number of synthetic sheets")
+    parser.add_argument("--sheets", type=int, default=60, help="number of synthetic sheets")
     count = parser.parse_args().sheets
     project = make_project(count)
     rows: list[tuple[str, str, str]] = []
 
+    step("serial and parallel builds")
     build(project, "-j1", "--force")  # warm the file system cache
     serial = min(build(project, "-j1", "--force") for _ in range(2))
     parallel = min(build(project, "-j2", "--force") for _ in range(2))
     worker_rss_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
 
+    step("bare WeasyPrint on the html output")
     html_dir = Path(tempfile.mkdtemp(prefix="bench-html-"))
     bare_out = Path(tempfile.mkdtemp(prefix="bench-bare-"))
     run([PYTHON, str(REPO / "build.py"), "html", "--out", str(html_dir)], project)
@@ -152,10 +159,12 @@ def main() -> None:
         run([PYTHON, "-c", BARE_SCRIPT, str(html_dir), str(bare_out)], project) for _ in range(2)
     )
 
+    step("no-op rebuilds")
     noop = min(build(project) for _ in range(5))
     subprocess.run(["make", "pdf"], cwd=REPO, check=True, capture_output=True)
     make_noop = min(run(["make", "pdf"], REPO) for _ in range(5))
 
+    step("watch latency")
     two_page = next((project / "content").glob("*-2p.md"))
     latencies = watch_latency(project, two_page)
 

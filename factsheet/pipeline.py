@@ -5,9 +5,11 @@ Preparing a sheet never imports WeasyPrint; only the PDF stage does, once per pr
 
 from __future__ import annotations
 
+import ctypes
 import gc
 import logging
 import multiprocessing
+import signal
 import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -32,6 +34,8 @@ if TYPE_CHECKING:
 
 CONTENT_SUFFIX = ".md"
 LOG = logging.getLogger("factsheet")
+# prctl(2) option: the signal a process receives when its parent dies (Linux).
+PR_SET_PDEATHSIG = 1
 
 
 def find_sheets(paths: Iterable[Path], site: Site) -> list[Path]:
@@ -199,8 +203,26 @@ def forget_warm_state() -> None:
     _renderer = None
 
 
+def _start_worker() -> None:
+    """Set up a worker process: it dies with its parent, and idles without Python handlers."""
+    # A worker whose parent is killed (kill -9) must not wait for work forever.
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    # An idle worker ends at once on SIGTERM; a busy one (below) first removes its
+    # temporary file.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
 def _build_in_worker(job: tuple[Path, Site, Path, str]) -> Outcome:
-    return build_one(*job)
+    previous = signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    try:
+        return build_one(*job)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _exit_on_sigterm(signum: int, _frame: object) -> None:
+    raise SystemExit(128 + signum)
 
 
 @dataclass(frozen=True)
@@ -270,13 +292,14 @@ def _render_all(
     # Objects made so far are shared with the workers; keep the collector from touching
     # (and so copying) them in every worker.
     gc.freeze()
-    context = multiprocessing.get_context("fork")
+    pool = multiprocessing.get_context("fork").Pool(jobs, initializer=_start_worker)
     try:
-        with context.Pool(jobs) as pool:
-            work = [(path, site, options.out_dir, options.pdf_variant) for path in paths]
-            for outcome in pool.imap_unordered(_build_in_worker, work, chunksize=1):
-                if on_start:
-                    on_start(outcome.source)
-                yield outcome
+        work = [(path, site, options.out_dir, options.pdf_variant) for path in paths]
+        for outcome in pool.imap_unordered(_build_in_worker, work, chunksize=1):
+            if on_start:
+                on_start(outcome.source)
+            yield outcome
     finally:
+        # Idle workers end at once on SIGTERM; one interrupted mid-sheet cleans up first.
+        pool.terminate()
         gc.unfreeze()

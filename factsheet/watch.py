@@ -60,6 +60,7 @@ class Watcher:
         self.images: dict[Path, set[Path]] = {}
         self.failed: set[Path] = set()
         self.manifest = Manifest.load(out_dir)
+        self.site_key = site_fingerprint(site, self.pdf_variant)
 
     @property
     def pdf_variant(self) -> str:
@@ -68,7 +69,6 @@ class Watcher:
 
     def rebuild(self, sheets: Iterable[Path]) -> None:
         """Build ``sheets`` now, report each, and keep the manifest in step with the PDFs."""
-        site_key = site_fingerprint(self.site, self.pdf_variant)
         for path in sheets:
             started = time.perf_counter()
             outcome = build_one(path, self.site, self.out_dir, self.pdf_variant)
@@ -81,7 +81,7 @@ class Watcher:
                 continue
             self.failed.discard(path)
             self.images[path] = {image.resolve() for image in outcome.inputs if image != path}
-            self.manifest.record(path, outcome.output, site_key, outcome.inputs)
+            self.manifest.record(path, outcome.output, self.site_key, outcome.inputs)
             click.echo(
                 f"rebuilt {display_path(outcome.output)} ({pages_text(outcome.pages)}) "
                 f"in {elapsed * 1000:.0f} ms"
@@ -97,6 +97,7 @@ class Watcher:
         )
         if site_changed:
             self.site = load_site(self.site.root)
+            self.site_key = site_fingerprint(self.site, self.pdf_variant)
             forget_warm_state()
         self.rebuild(sheet for sheet in affected if sheet.exists())
 
