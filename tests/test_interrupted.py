@@ -325,3 +325,32 @@ def test_next_build_removes_only_stale_temporary_files(tmp_path: Path) -> None:
     assert not stale.exists()
     assert fresh.exists()
     assert kept.exists()
+
+
+def children_of(pid: int) -> list[int]:
+    """The process IDs whose parent is ``pid`` (from /proc)."""
+    found = []
+    for status in Path("/proc").glob("[0-9]*/status"):
+        with contextlib.suppress(OSError):
+            fields = dict(
+                line.split(":\t", 1) for line in status.read_text().splitlines() if ":\t" in line
+            )
+            if int(fields.get("PPid", "0").strip()) == pid:
+                found.append(int(status.parent.name))
+    return found
+
+
+def test_workers_end_when_their_parent_is_killed(built: Built) -> None:
+    """kill -9 of a -j 2 build (the parent only) leaves no worker process waiting forever."""
+    write_sheet(built.project, "second", long_version(50))
+    process = start_build(built.project, "-j", "2")
+    wait_for(lambda: len(children_of(process.pid)) >= 2, process, "the workers started")
+    workers = children_of(process.pid)
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=30)
+    deadline = time.monotonic() + 10
+    while any(Path(f"/proc/{pid}").exists() for pid in workers):
+        if time.monotonic() > deadline:
+            pytest.fail(f"workers {workers} outlived their killed parent")
+        time.sleep(0.05)
+    assert_previous_intact(built)
