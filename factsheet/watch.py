@@ -112,7 +112,7 @@ def watch_and_rebuild(
     click.echo(f"watching {count} sheet{'s' * (count != 1)}; press Ctrl-C to stop", err=True)
     watched = [site.content_dir, site.templates_dir, site.config_path, site.emblem, *paths]
     try:
-        for changes in watchfiles.watch(*dict.fromkeys(watched), debounce=50, step=20):
+        for changes in watchfiles.watch(*dict.fromkeys(watched), debounce=50, step=10):
             try:
                 watcher.on_change([Path(name) for _, name in changes])
             except FactsheetError as error:
