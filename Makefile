@@ -37,4 +37,4 @@ bench: $(STAMP)
 	$(BIN)/python bench/run.py
 
 clean:
-	rm -rf dist .pytest_cache tests/.failures build *.egg-info
+	rm -rf dist .pytest_cache .hypothesis tests/.failures build *.egg-info bench/.work
