@@ -12,6 +12,7 @@ import sys
 import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -29,6 +30,9 @@ from .pipeline import (
     write_html,
     write_pdfs,
 )
+
+if TYPE_CHECKING:
+    from click._termui_impl import ProgressBar  # the type click.progressbar() returns
 
 PATHS = click.argument(
     "paths", nargs=-1, type=click.Path(path_type=Path, exists=True, dir_okay=True)
@@ -100,6 +104,7 @@ def _with_progress_bar(outcomes: Iterator[Outcome], total: int, started: list[Pa
     """On a terminal: a progress bar naming the current sheet; problems printed above it."""
     report = Report()
     began = time.perf_counter()
+    bar: ProgressBar[int]
     with click.progressbar(
         length=total,
         label="Building",

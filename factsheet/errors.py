@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
+from typing import IO, Any
 
 import click
 
@@ -49,7 +50,7 @@ class FactsheetError(click.ClickException):
         """Order problems by file, then line."""
         return (str(self.path or ""), self.line or 0)
 
-    def show(self, file=None) -> None:  # type: ignore[no-untyped-def]
+    def show(self, file: IO[Any] | None = None) -> None:
         """Print the one-line message, without click's ``Error:`` prefix: it starts with a path."""
         click.echo(self.format_message(), err=True, file=file)
 
@@ -61,7 +62,10 @@ class ProblemsError(FactsheetError):
         self.problems = sorted(problems, key=FactsheetError.sort_key)
         first = self.problems[0]
         super().__init__(first.path, first.line, first.reason)
-        self.message = "\n".join(problem.format_message() for problem in self.problems)
+
+    def format_message(self) -> str:
+        """Every problem, one line each."""
+        return "\n".join(problem.format_message() for problem in self.problems)
 
     def __reduce__(self) -> tuple[type, tuple[object, ...]]:
         return (ProblemsError, (self.problems,))

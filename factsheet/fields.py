@@ -200,20 +200,20 @@ def validate(
             )
     result: dict[str, Any] = {}
     for field in fields:
-        located = values.get(field.name)
-        if located is not None and located.value is UNREADABLE:
+        given = values.get(field.name)
+        if given is not None and given.value is UNREADABLE:
             result[field.name] = field.default
             continue
-        if located is None or located.value is None:
+        if given is None or given.value is None:
             if field.required:
-                line = located.line if located else first_line
+                line = given.line if given else first_line
                 collector.add(line, f"missing required field `{field.name}`")
             result[field.name] = field.default
             continue
         try:
-            result[field.name] = field.convert(located.value)
+            result[field.name] = field.convert(given.value)
         except ValueError as error:
-            collector.add(located.line, f"field `{field.name}`: {error}")
+            collector.add(given.line, f"field `{field.name}`: {error}")
             result[field.name] = field.default
     return result
 

@@ -138,7 +138,7 @@ class PdfRenderer:
             record
             for record in self.log.records
             if record.levelno >= logging.ERROR
-            and not (record.msg == MISSING_ALT_MESSAGE and record.args[0] in decorative)
+            and not (record.msg == MISSING_ALT_MESSAGE and _first_argument(record) in decorative)
         ]
         if failures:
             # Name files as the user knows them, relative to the project, not by virtual URL.
@@ -195,7 +195,7 @@ BLOCK_NAMES = {
 }
 
 
-def overflow_error(laid_out: Any, path: Path, budget: int) -> FactsheetError:
+def overflow_error(laid_out: weasyprint.Document, path: Path, budget: int) -> FactsheetError:
     """Name the heading or paragraph where a sheet runs past its page budget."""
     pages = len(laid_out.pages)
     message = f"renders to {pages} pages, budget is {budget}"
@@ -219,6 +219,10 @@ def _first_source_element(box: Any) -> Any:
         if found is not None:
             return found
     return None
+
+
+def _first_argument(record: logging.LogRecord) -> object:
+    return record.args[0] if isinstance(record.args, tuple) and record.args else None
 
 
 def _stamp(path: Path) -> tuple[int, int]:
