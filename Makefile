@@ -29,6 +29,7 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check factsheet tests build.py bench
+	$(BIN)/mypy
 
 golden: $(STAMP)
 	FACTSHEET_UPDATE_GOLDEN=1 $(BIN)/python -m pytest tests/test_golden.py
