@@ -18,6 +18,7 @@ from html import escape
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
+from xml.etree import ElementTree
 
 from markdown_it import MarkdownIt
 from markdown_it.renderer import RendererHTML
@@ -66,6 +67,24 @@ class Body:
     note_count: int = 0
     images: list[Path] = field(default_factory=list)
     decorative_images: list[Path] = field(default_factory=list)
+
+
+_SVG_LINKS = ("href", "{http://www.w3.org/1999/xlink}href")
+
+
+def svg_references(path: Path) -> list[Path]:
+    """The local files an SVG image refers to (``<image href="…">``, ``<use href="…">``)."""
+    try:
+        root = ElementTree.parse(path).getroot()
+    except (ElementTree.ParseError, OSError):
+        return []  # WeasyPrint reports an unreadable image when it renders it
+    found = []
+    for element in root.iter():
+        for attribute in _SVG_LINKS:
+            target = element.get(attribute, "").split("#")[0]
+            if target and not urlsplit(target).scheme and not target.startswith("/"):
+                found.append((path.parent / unquote(target)).resolve())
+    return list(dict.fromkeys(found))
 
 
 def is_government_host(host: str, extra_domains: Sequence[str]) -> bool:
@@ -279,6 +298,13 @@ class _PrintRenderer(RendererHTML):
             self.problem(f"image {source!r} is not a PNG, JPEG, GIF, SVG or WebP file")
             return ""
         self.body.images.append(path)
+        if path.suffix.lower() == ".svg":
+            # What the SVG draws in from beside it is an input of the sheet too.
+            self.body.images.extend(
+                reference
+                for reference in svg_references(path)
+                if reference.is_relative_to(content_root)
+            )
         if decorative:
             self.body.decorative_images.append(path)
             return f'<img class="decorative" src="{escape(path.as_uri())}" alt="">'

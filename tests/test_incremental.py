@@ -561,3 +561,22 @@ def test_an_unwritable_output_fails_that_sheet_only(in_project: Path) -> None:
     assert "dist/a.pdf: cannot write the PDF: Is a directory" in result.stderr.splitlines()
     assert counts(result) == (1, 0, 1)
     assert (in_project / "dist" / "b.pdf").is_file()
+
+
+def test_a_file_an_svg_draws_in_is_an_input_too(in_project: Path) -> None:
+    """An SVG image that shows a PNG beside it (<image href="photo.png">): changing the PNG
+    rebuilds the sheet, as changing the SVG does."""
+    from PIL import Image
+
+    content = in_project / "content"
+    Image.new("RGB", (40, 20), (0, 94, 162)).save(content / "photo.png")
+    (content / "framed.svg").write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg" width="80" height="40">'
+        '<image href="photo.png" width="80" height="40"/></svg>\n',
+        encoding="utf-8",
+    )
+    write_sheet(in_project, "a", sheet_text("Sheet A", "![A framed photo](framed.svg)"))
+    assert counts(invoke("pdf", "-j", "1")) == (1, 0, 0)
+    assert counts(invoke("pdf", "-j", "1")) == (0, 1, 0)
+    Image.new("RGB", (40, 20), (216, 57, 51)).save(content / "photo.png")
+    assert counts(invoke("pdf", "-j", "1")) == (1, 0, 0)
