@@ -295,9 +295,14 @@ def _render_all(
     pool = multiprocessing.get_context("fork").Pool(jobs, initializer=_start_worker)
     try:
         work = [(path, site, options.out_dir, options.pdf_variant) for path in paths]
+        # Workers take the sheets in order, so the first one not yet done is being rendered.
+        unfinished = dict.fromkeys(paths)
+        if on_start:
+            on_start(paths[0])
         for outcome in pool.imap_unordered(_build_in_worker, work, chunksize=1):
-            if on_start:
-                on_start(outcome.source)
+            del unfinished[outcome.source]
+            if on_start and unfinished:
+                on_start(next(iter(unfinished)))
             yield outcome
     finally:
         # Idle workers end at once on SIGTERM; one interrupted mid-sheet cleans up first.
