@@ -17,7 +17,7 @@ from urllib.parse import unquote, urlsplit
 from .config import Site
 from .errors import FactsheetError
 from .files import atomic_output
-from .render import STYLESHEET, STYLESHEET_LINK, HtmlDocument
+from .render import STYLESHEET_LINK, HtmlDocument, site_stylesheet_url
 from .tagging import finish_tags
 
 if TYPE_CHECKING:
@@ -100,8 +100,7 @@ class PdfRenderer:
 
     def warm_up(self) -> None:
         """Parse the site stylesheet and load its fonts now rather than on the first sheet."""
-        stylesheet_url = (self.site.templates_dir / STYLESHEET).as_uri()
-        self._stylesheet(relocate(stylesheet_url, self.site))
+        self._stylesheet(relocate(site_stylesheet_url(self.site), self.site))
 
     def _forget_changed_files(self) -> None:
         # A long-lived renderer (watch mode) must not serve a file edited since it was read.
@@ -109,8 +108,8 @@ class PdfRenderer:
             self.cache.clear()
             self.stylesheets.clear()
 
-    def layout(self, document: HtmlDocument) -> weasyprint.Document:
-        """Lay out ``document`` into pages."""
+    def layout(self, document: HtmlDocument, relocated: str) -> weasyprint.Document:
+        """Lay out ``document``, whose HTML relocated under ``PROJECT_URL`` is ``relocated``."""
         sheet_path = document.sheet.path
         self._forget_changed_files()
         self.fetcher.refused.clear()
@@ -118,7 +117,7 @@ class PdfRenderer:
         # The linked stylesheet is applied pre-parsed instead of being parsed for every sheet.
         link = STYLESHEET_LINK.format(url=document.stylesheet_url)
         html = self.weasyprint.HTML(
-            string=self.relocated(document).replace(relocate(link, self.site), "", 1),
+            string=relocated.replace(relocate(link, self.site), "", 1),
             base_url=relocate(document.base_url, self.site),
             url_fetcher=self.fetcher,
         )
@@ -149,23 +148,19 @@ class PdfRenderer:
     def _refusal(self, sheet_path: Path) -> FactsheetError:
         return FactsheetError(sheet_path, None, f"refused to read {self.fetcher.refused[0]}")
 
-    def relocated(self, document: HtmlDocument) -> str:
-        """The document's HTML with its project URLs under ``PROJECT_URL``."""
-        return relocate(document.html, self.site)
-
     def _options(self) -> dict[str, Any]:
         variant = None if self.pdf_variant == "none" else self.pdf_variant
         return {"pdf_variant": variant, "pdf_tags": variant is not None}
 
     def write(self, document: HtmlDocument, target: Path) -> PdfResult:
         """Render ``document`` and write it to ``target`` atomically; enforce the page budget."""
-        laid_out = self.layout(document)
+        relocated = relocate(document.html, self.site)
+        laid_out = self.layout(document, relocated)
         sheet = document.sheet
         if sheet.max_pages is not None and len(laid_out.pages) > sheet.max_pages:
             raise overflow_error(laid_out, sheet.path, sheet.max_pages)
         # A stable identifier derived from the input keeps the output byte-for-byte reproducible.
-        relocated = self.relocated(document).encode()
-        identifier = hashlib.md5(relocated, usedforsecurity=False).hexdigest()
+        identifier = hashlib.md5(relocated.encode(), usedforsecurity=False).hexdigest()
         try:
             # Attachments are only fetched now, when the PDF is written.
             pdf_bytes = laid_out.write_pdf(pdf_identifier=identifier.encode(), **self._options())

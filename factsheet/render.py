@@ -44,10 +44,15 @@ def template_environment(templates_dir: Path) -> jinja2.Environment:
     )
 
 
+def site_stylesheet_url(site: Site) -> str:
+    """The ``file:`` URL of the project's stylesheet, as the templates link it."""
+    return (site.templates_dir / STYLESHEET).as_uri()
+
+
 def render_document(sheet: Sheet, body: Body, site: Site) -> HtmlDocument:
     """Render the full HTML document of ``sheet``."""
     environment = template_environment(site.templates_dir)
-    stylesheet_url = (site.templates_dir / STYLESHEET).as_uri()
+    stylesheet_url = site_stylesheet_url(site)
     try:
         template = environment.get_template(TEMPLATE)
         html = template.render(
