@@ -6,6 +6,7 @@ PDFs are read with the tools a reviewer would use: poppler's ``pdftotext``, ``pd
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -40,6 +41,20 @@ def run_cli(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, str(PROJECT_ROOT / "build.py"), *args],
         cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def run_python(code: str, args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    """Run ``python -c CODE ARGS`` in a fresh interpreter that imports this checkout's
+    ``factsheet``, in ``cwd``, capturing its output."""
+    return subprocess.run(
+        [sys.executable, "-c", code, *args],
+        cwd=cwd,
+        env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)},
         capture_output=True,
         text=True,
         timeout=120,

@@ -10,14 +10,12 @@ from __future__ import annotations
 import json
 import os
 import re
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
-from conftest import PROJECT_ROOT, flat, pdftotext, write_sheet
+from conftest import flat, pdftotext, run_python, write_sheet
 
 import factsheet.manifest as manifest_module
 from factsheet.cli import cli
@@ -140,15 +138,7 @@ print(result.exit_code, "weasyprint" in sys.modules)
 
 def probe_weasyprint_import(project: Path, *args: str) -> tuple[str, str]:
     """Run the CLI in a fresh interpreter; return (``"<exit> <weasyprint imported>"``, log)."""
-    completed = subprocess.run(
-        [sys.executable, "-c", PROBE, *args],
-        cwd=project,
-        env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)},
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    completed = run_python(PROBE, list(args), project)
     assert completed.returncode == 0, completed.stderr
     return completed.stdout.strip(), completed.stderr
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
-from conftest import PROJECT_ROOT, page_count, run_cli, write_sheet
+from conftest import PROJECT_ROOT, page_count, run_cli, run_python, write_sheet
 
 from factsheet.cli import cli
 from factsheet.manifest import MANIFEST_NAME
@@ -311,15 +311,7 @@ main()
 def test_harfbuzz_subset_warning(six_sheets: Path, missing: bool) -> None:
     """When libharfbuzz-subset0 is missing, a (parallel) build prints exactly one warning
     line naming the package to install; when it is present, none."""
-    completed = subprocess.run(
-        [sys.executable, "-c", WITH_HARFBUZZ.format(missing=missing), "pdf", "-j", "2"],
-        cwd=six_sheets,
-        env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)},
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    completed = run_python(WITH_HARFBUZZ.format(missing=missing), ["pdf", "-j", "2"], six_sheets)
     assert completed.returncode == 0, completed.stderr
     assert summary_counts(completed.stderr) == (6, 0, 0)
     warnings = [line for line in completed.stderr.splitlines() if "harfbuzz" in line.lower()]
