@@ -1,24 +1,29 @@
 """The command line: ``python build.py …`` or the installed ``factsheet`` command.
 
 Thin by design: it parses options, calls :mod:`factsheet.pipeline`, and prints what happened.
+It is also where the package's errors meet click: a :class:`FactsheetError` is printed once,
+as ``path:line: message``, and exits 1; warnings are printed ``path:line: warning: …``.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import signal
 import sys
 import time
 from collections.abc import Iterable, Iterator
+from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from . import __version__
-from .config import PDF_VARIANTS, Site, find_project_root, load_site
-from .errors import display_path
+from . import __version__, fields
+from .config import LAYOUTS_FOLDER, PDF_VARIANTS, Site, SiteSettings, find_project_root, load_site
+from .content import FrontMatter
+from .errors import FactsheetError, display_path
 from .pipeline import (
     BuildOptions,
     Outcome,
@@ -30,6 +35,7 @@ from .pipeline import (
     write_html,
     write_pdfs,
 )
+from .profiles import OutputProfile, build_profile
 
 if TYPE_CHECKING:
     from click._termui_impl import ProgressBar  # the type click.progressbar() returns
@@ -50,10 +56,50 @@ VARIANT = click.option(
     default=None,
     help="PDF flavour (default: pdf_variant in factsheet.yaml, else pdf/ua-1).",
 )
+STRICT = click.option(
+    "--strict", is_flag=True, help="Treat warnings as errors: a sheet with a warning fails."
+)
 
 
-def _site() -> Site:
-    return load_site(find_project_root(Path.cwd()))
+class Session:
+    """What every command shares: the ``--debug`` flag, and the site, loaded once."""
+
+    def __init__(self, debug: bool) -> None:
+        self.debug = debug
+
+    @cached_property
+    def site(self) -> Site:
+        """The project's settings, read from the nearest ``factsheet.yaml``."""
+        return load_site(find_project_root(Path.cwd()))
+
+    def profile(self, out_dir: Path | None, pdf_variant: str | None = None) -> OutputProfile:
+        """The output profile of this command."""
+        return build_profile(self.site, out_dir=out_dir, pdf_variant=pdf_variant)
+
+
+pass_session = click.make_pass_decorator(Session)
+
+
+class _Group(click.Group):
+    """Maps the package's errors to the command line: one line each, exit status 1."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except FactsheetError as error:
+            click.echo(error.format_message(), err=True)
+            ctx.exit(1)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except Exception as error:
+            if ctx.params.get("debug"):
+                raise
+            click.echo(
+                f"internal error: {type(error).__name__}: {error} "
+                "(run with --debug for the traceback)",
+                err=True,
+            )
+            ctx.exit(1)
 
 
 def _parse_shard(
@@ -70,10 +116,18 @@ def _parse_shard(
     return index, count
 
 
-def _show(outcome: Outcome, verb: str) -> None:
+def _show_problems(outcome: Outcome) -> None:
+    for warning in outcome.warnings:
+        click.echo(warning.format(), err=True)
     if outcome.error is not None:
-        outcome.error.show()
-    elif outcome.skipped:
+        click.echo(outcome.error.format_message(), err=True)
+
+
+def _show(outcome: Outcome, verb: str) -> None:
+    _show_problems(outcome)
+    if outcome.error is not None:
+        return
+    if outcome.skipped:
         click.echo(f"up to date {display_path(outcome.output or outcome.source)}")
     elif outcome.output is not None:
         pages = f" ({pages_text(outcome.pages)})" if outcome.pages else ""
@@ -86,7 +140,9 @@ def _collect(outcomes: Iterable[Outcome], verb: str, quiet_success: bool = False
     started = time.perf_counter()
     for outcome in outcomes:
         report.outcomes.append(outcome)
-        if not (quiet_success and outcome.error is None):
+        if quiet_success and outcome.error is None:
+            _show_problems(outcome)
+        else:
             _show(outcome, verb)
     report.seconds = time.perf_counter() - started
     return report
@@ -113,20 +169,21 @@ def _with_progress_bar(outcomes: Iterator[Outcome], total: int, started: list[Pa
     ) as bar:
         for outcome in outcomes:
             report.outcomes.append(outcome)
-            if outcome.error is not None:
+            if outcome.error is not None or outcome.warnings:
                 click.echo("", err=True)
-                outcome.error.show()
+                _show_problems(outcome)
             bar.update(1)
     report.seconds = time.perf_counter() - began
     return report
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="factsheet")
 @click.option("--debug", is_flag=True, help="Show the full traceback of an internal error.")
-def cli(debug: bool) -> None:
+@click.pass_context
+def cli(ctx: click.Context, debug: bool) -> None:
     """Compile Markdown fact sheets (content/*.md) into print-ready PDFs."""
-    del debug  # read by main(), which must know before click runs
+    ctx.obj = Session(debug)
 
 
 @cli.command()
@@ -148,26 +205,27 @@ def cli(debug: bool) -> None:
     metavar="K/N",
     help="Build only the K-th of N stable partitions of the sheets (for CI matrices).",
 )
+@STRICT
+@pass_session
 def pdf(
+    session: Session,
     paths: tuple[Path, ...],
     out_dir: Path | None,
     pdf_variant: str | None,
     jobs: int,
     force: bool,
     shard: tuple[int, int] | None,
+    strict: bool,
 ) -> None:
     """Build each content file (or every .md in a folder; default content/) into a PDF.
 
     Only sheets whose content, images, templates, settings or tool versions changed since the
     last build are rendered; use --force to render every one.
     """
-    site = _site()
+    site = session.site
     sheets = [path for path in find_sheets(paths, site) if in_shard(path, shard)]
     options = BuildOptions(
-        out_dir=out_dir or site.root / "dist",
-        pdf_variant=pdf_variant or site.pdf_variant,
-        jobs=jobs,
-        force=force,
+        profile=session.profile(out_dir, pdf_variant), jobs=jobs, force=force, strict=strict
     )
     started: list[Path] = []
     outcomes = write_pdfs(sheets, site, options, on_start=started.append)
@@ -183,12 +241,13 @@ def pdf(
 @cli.command()
 @PATHS
 @OUT
-def html(paths: tuple[Path, ...], out_dir: Path | None) -> None:
+@STRICT
+@pass_session
+def html(session: Session, paths: tuple[Path, ...], out_dir: Path | None, strict: bool) -> None:
     """Write the HTML document each PDF is rendered from (opens in a browser)."""
-    site = _site()
-    report = _collect(
-        write_html(find_sheets(paths, site), site, out_dir or site.root / "dist"), "wrote"
-    )
+    site = session.site
+    outcomes = write_html(find_sheets(paths, site), site, session.profile(out_dir), strict=strict)
+    report = _collect(outcomes, "wrote")
     _summary(report)
     if report.failed:
         sys.exit(1)
@@ -196,10 +255,13 @@ def html(paths: tuple[Path, ...], out_dir: Path | None) -> None:
 
 @cli.command(name="check")
 @PATHS
-def check_command(paths: tuple[Path, ...]) -> None:
+@STRICT
+@pass_session
+def check_command(session: Session, paths: tuple[Path, ...], strict: bool) -> None:
     """Validate content files without rendering; print every problem as path:line: message."""
-    site = _site()
-    report = _collect(check(find_sheets(paths, site), site), "ok", quiet_success=True)
+    site = session.site
+    outcomes = check(find_sheets(paths, site), site, session.profile(None), strict=strict)
+    report = _collect(outcomes, "ok", quiet_success=True)
     bad = len(report.failed)
     sheets = f"{len(report.outcomes)} sheet{'s' * (len(report.outcomes) != 1)}"
     click.echo(f"checked {sheets}: {bad} with problems", err=True)
@@ -211,12 +273,59 @@ def check_command(paths: tuple[Path, ...]) -> None:
 @PATHS
 @OUT
 @VARIANT
-def watch(paths: tuple[Path, ...], out_dir: Path | None, pdf_variant: str | None) -> None:
+@STRICT
+@pass_session
+def watch(
+    session: Session,
+    paths: tuple[Path, ...],
+    out_dir: Path | None,
+    pdf_variant: str | None,
+    strict: bool,
+) -> None:
     """Rebuild the sheets a saved change affects, until interrupted (Ctrl-C)."""
     from .watch import watch_and_rebuild  # noqa: PLC0415 - only this command needs watchfiles
 
-    site = _site()
-    watch_and_rebuild(paths, site, out_dir or site.root / "dist", pdf_variant)
+    watch_and_rebuild(paths, session.site, out_dir, pdf_variant, strict=strict)
+
+
+@cli.command()
+@click.option(
+    "--site", "of_site", is_flag=True, help="Describe factsheet.yaml instead of front matter."
+)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["json", "markdown"]),
+    default="json",
+    show_default=True,
+    help="json: a JSON Schema (for editors); markdown: the README's table of fields.",
+)
+def schema(of_site: bool, output_format: str) -> None:
+    """Print the fields of a content file's front matter (or of factsheet.yaml).
+
+    As a JSON Schema, an editor validates front matter while it is written: VS Code's YAML
+    extension, for example, with a `# yaml-language-server: $schema=…` line or its
+    `yaml.schemas` setting.
+    """
+    settings_class = SiteSettings if of_site else FrontMatter
+    if output_format == "markdown":
+        click.echo(fields.markdown_table(settings_class, "default" if of_site else "required"))
+        return
+    extra: dict[str, Any] = {}
+    if not of_site:
+        try:
+            templates = find_project_root(Path.cwd()) / "templates" / LAYOUTS_FOLDER
+            layouts = sorted(path.stem for path in templates.glob("*.html"))
+            if layouts:
+                extra["layout"] = {"enum": layouts}
+        except FactsheetError:
+            pass  # outside a project: any layout name
+    title = CONFIG_TITLE if of_site else FRONT_MATTER_TITLE
+    click.echo(json.dumps(fields.json_schema(settings_class, title, **extra), indent=2))
+
+
+FRONT_MATTER_TITLE = "factsheet content file front matter"
+CONFIG_TITLE = "factsheet.yaml site settings"
 
 
 def _terminate(signum: int, _frame: object) -> None:
@@ -225,19 +334,9 @@ def _terminate(signum: int, _frame: object) -> None:
 
 
 def main() -> None:
-    """Run the CLI; an unexpected internal error prints one line instead of a traceback."""
-    debug = "--debug" in sys.argv[1:]
+    """Run the CLI (click prints usage errors; the group prints the package's own)."""
     signal.signal(signal.SIGTERM, _terminate)
     warnings = logging.StreamHandler()
     warnings.setFormatter(logging.Formatter("warning: %(message)s"))
     logging.getLogger("factsheet").addHandler(warnings)
-    try:
-        cli.main(standalone_mode=True)  # click itself shows a FactsheetError and exits 1
-    except Exception as error:
-        if debug:
-            raise
-        click.echo(
-            f"internal error: {type(error).__name__}: {error} (run with --debug for the traceback)",
-            err=True,
-        )
-        sys.exit(1)
+    cli.main(standalone_mode=True)

@@ -1,7 +1,9 @@
 """Stage 0: read the site settings (``factsheet.yaml``) into a :class:`Site`.
 
 The folder holding ``factsheet.yaml`` is the project: its ``templates/`` and ``content/``
-folders are the only places a build reads from.
+folders are the only places a build reads from. Each setting is declared once, in
+:class:`SiteSettings`: the validator, the typed :class:`Site`, the README's table and the JSON
+Schema (``factsheet schema --site``) all come from that declaration.
 """
 
 from __future__ import annotations
@@ -11,94 +13,72 @@ from pathlib import Path
 
 from . import fields
 from .errors import FactsheetError, ProblemCollector
+from .fields import declare
 from .files import read_text_file
 
 CONFIG_NAME = "factsheet.yaml"
 
 PDF_VARIANTS = ("pdf/ua-1", "pdf/ua-2", "pdf/a-2u", "pdf/a-3u", "pdf/a-2a", "pdf/a-3a", "none")
+# Paper names and their CSS page sizes.
 PAPER_SIZES = {"letter": "8.5in 11in", "legal": "8.5in 14in", "a4": "210mm 297mm"}
+LAYOUTS_FOLDER = "layouts"
 
-DEFAULT_DISCLAIMER = (
-    "Links to non-U.S. Government Internet sites should not be construed as an endorsement "
-    "of those sites or the information contained therein."
-)
 
-SITE_FIELDS = (
-    fields.Field(
-        "agency",
-        fields.text,
-        default="U.S. Department of State",
-        doc="Agency name, printed in capitals in the masthead; PDF Author.",
-    ),
-    fields.Field(
-        "tagline",
-        fields.text,
-        default="Diplomacy in Action",
-        doc="Printed under the agency name in small letter-spaced capitals.",
-    ),
-    fields.Field(
-        "emblem",
-        fields.text,
+@dataclass(frozen=True, kw_only=True)
+class SiteSettings:
+    """The fields of ``factsheet.yaml``, each declared once."""
+
+    agency: str | None = declare(
+        fields.TEXT,
+        "Printed in capitals in the masthead; the PDF Author.",
+        shown_default="U.S. Department of State (in the sheet's language)",
+    )
+    tagline: str | None = declare(
+        fields.TEXT,
+        "Printed under the agency name in small letter-spaced capitals.",
+        shown_default="Diplomacy in Action (in the sheet's language)",
+    )
+    emblem: str = declare(
+        fields.TEXT,
+        "Masthead emblem (SVG, PNG, JPEG), a path relative to the project that must lie inside "
+        "`templates/` or `content/`. The shipped one is a neutral placeholder, not an official "
+        "seal.",
         default="templates/emblem.svg",
-        doc="Masthead emblem image, relative to the project folder.",
-    ),
-    fields.Field(
-        "emblem_alt",
-        fields.text,
-        default="Emblem",
-        doc="Alternative text of the emblem for screen readers.",
-    ),
-    fields.Field(
-        "disclaimer",
-        fields.text,
-        default=DEFAULT_DISCLAIMER,
-        doc="External-link disclaimer, printed once per sheet as a footnote.",
-    ),
-    fields.Field(
-        "government_domains",
-        fields.text_list,
+    )
+    emblem_alt: str = declare(
+        fields.TEXT, "The emblem's text for screen readers.", default="Emblem"
+    )
+    disclaimer: str | None = declare(
+        fields.TEXT,
+        "The external-link disclaimer, printed once per sheet as a footnote.",
+        shown_default='"Links to non-U.S. Government Internet sites should not be construed '
+        'as an endorsement of those sites or the information contained therein." (in the '
+        "sheet's language)",
+    )
+    government_domains: tuple[str, ...] = declare(
+        fields.TEXT_LIST,
+        "Extra domains counted as U.S. Government besides `.gov`, `.mil`, `.fed.us`.",
         default=(),
-        doc="Extra domains counted as U.S. Government besides .gov, .mil, .fed.us.",
-    ),
-    fields.Field(
-        "paper",
-        fields.one_of(*PAPER_SIZES),
-        default="letter",
-        doc="Paper size: letter, legal or a4.",
-    ),
-    fields.Field(
-        "lang", fields.language_tag, default="en", doc="Default language of the sheets (BCP 47)."
-    ),
-    fields.Field(
-        "max_pages",
-        fields.positive_int,
-        default=None,
-        doc="Default page budget of a sheet; none when absent.",
-    ),
-    fields.Field(
-        "pdf_variant",
+    )
+    paper: str = declare(
+        fields.one_of(*PAPER_SIZES), "`letter`, `legal` or `a4`.", default="letter"
+    )
+    lang: str = declare(
+        fields.LANGUAGE_TAG, "Language of sheets that do not set `lang`.", default="en"
+    )
+    max_pages: int | None = declare(fields.POSITIVE_INT, "Default page budget.")
+    pdf_variant: str = declare(
         fields.one_of(*PDF_VARIANTS),
+        ", ".join(f"`{variant}`" for variant in PDF_VARIANTS[:-1]) + f" or `{PDF_VARIANTS[-1]}`.",
         default="pdf/ua-1",
-        doc="PDF flavour: " + ", ".join(PDF_VARIANTS) + ".",
-    ),
-)
+    )
 
 
-@dataclass(frozen=True)
-class Site:
+@dataclass(frozen=True, kw_only=True)
+class Site(SiteSettings):
     """Site-wide settings, validated, with the project folder they came from."""
 
     root: Path
-    agency: str
-    tagline: str
-    emblem: Path
-    emblem_alt: str
-    disclaimer: str
-    government_domains: tuple[str, ...]
-    paper: str
-    lang: str
-    max_pages: int | None
-    pdf_variant: str
 
     @property
     def config_path(self) -> Path:
@@ -107,13 +87,18 @@ class Site:
 
     @property
     def templates_dir(self) -> Path:
-        """Templates, stylesheet, fonts and emblem."""
+        """Templates, stylesheets, fonts and emblem."""
         return self.root / "templates"
 
     @property
     def content_dir(self) -> Path:
         """The default folder of content files."""
         return self.root / "content"
+
+    @property
+    def emblem_path(self) -> Path:
+        """The emblem file."""
+        return self.root / self.emblem
 
     @property
     def readable_dirs(self) -> tuple[Path, ...]:
@@ -125,10 +110,14 @@ class Site:
         real = path.resolve()
         return any(real.is_relative_to(folder) for folder in self.readable_dirs)
 
-    @property
-    def page_size(self) -> str:
-        """The CSS ``@page size`` for the configured paper."""
-        return PAPER_SIZES[self.paper]
+    def layouts(self) -> list[str]:
+        """The names of the layouts in ``templates/layouts/`` (one template each)."""
+        folder = self.templates_dir / LAYOUTS_FOLDER
+        return sorted(path.stem for path in folder.glob("*.html"))
+
+    def layout_template(self, layout: str) -> str:
+        """The template name of a layout, relative to ``templates/``."""
+        return f"{LAYOUTS_FOLDER}/{layout}.html"
 
 
 def find_project_root(start: Path) -> Path:
@@ -146,15 +135,16 @@ def load_site(root: Path) -> Site:
     values, problems = fields.read_mapping(read_text_file(path), path, 0, CONFIG_NAME)
     collector = ProblemCollector(path)
     collector.extend(problems)
-    settings = fields.validate(values, SITE_FIELDS, collector, first_line=1)
-    domains = tuple(domain.lower().lstrip(".") for domain in settings.pop("government_domains"))
-    emblem = root.resolve() / settings.pop("emblem")
-    site = Site(root=root.resolve(), emblem=emblem, government_domains=domains, **settings)
+    settings = fields.validate(values, SiteSettings, collector, first_line=1)
+    settings["government_domains"] = tuple(
+        domain.lower().lstrip(".") for domain in settings["government_domains"]
+    )
+    site = Site(root=root.resolve(), **settings)
     emblem_field = values.get("emblem") if values else None
     line = emblem_field.line if emblem_field else None
-    if not site.is_readable(emblem):
+    if not site.is_readable(site.emblem_path):
         collector.add(line, "field `emblem`: must be a file inside templates/ or content/")
-    elif not emblem.is_file():
-        collector.add(line, f"field `emblem`: no file {emblem.relative_to(site.root)}")
+    elif not site.emblem_path.is_file():
+        collector.add(line, f"field `emblem`: no file {site.emblem}")
     collector.raise_if_any()
     return site

@@ -8,95 +8,84 @@ from pathlib import Path
 
 from . import fields
 from .config import Site
-from .errors import FactsheetError, ProblemCollector, ProblemsError
+from .errors import FactsheetError, ProblemCollector
+from .fields import declare
 from .files import read_text_file
+from .locale import Locale, locale_for
 
-SHEET_FIELDS = (
-    fields.Field(
-        "title", fields.text, required=True, doc="Title of the sheet; PDF Title and running header."
-    ),
-    fields.Field(
-        "date",
-        fields.iso_date,
+DEFAULT_LAYOUT = "fact-sheet"
+
+
+@dataclass(frozen=True, kw_only=True)
+class FrontMatter:
+    """The fields of a content file's front matter, each declared once."""
+
+    title: str = declare(
+        fields.TEXT,
+        "Title of the sheet: the only level-1 heading, the running header from page 2, the "
+        "PDF Title.",
         required=True,
-        doc='Issue date, YYYY-MM-DD; printed "June 11, 2010"; PDF dates.',
-    ),
-    fields.Field(
-        "label", fields.text, default="Fact Sheet", doc="Kind of document printed above the title."
-    ),
-    fields.Field("office", fields.text, doc="Issuing office, printed under the label."),
-    fields.Field("dateline", fields.text, doc="Place of issue, printed before the date."),
-    fields.Field(
-        "lang", fields.language_tag, doc="Language (BCP 47); default from factsheet.yaml."
-    ),
-    fields.Field("summary", fields.text, doc="One sentence; PDF Subject."),
-    fields.Field("keywords", fields.text_list, default=(), doc="List of keywords; PDF Keywords."),
-    fields.Field("max_pages", fields.positive_int, doc="Page budget; default from factsheet.yaml."),
-)
+    )
+    date: datetime.date = declare(
+        fields.DATE,
+        'Issue date as `YYYY-MM-DD`; printed "June 11, 2010" (in the sheet\'s language); the '
+        "PDF's creation and modification dates.",
+        required=True,
+    )
+    layout: str = declare(
+        fields.TEXT,
+        "Kind of document: a layout in `templates/layouts/` (`fact-sheet`, …).",
+        default=DEFAULT_LAYOUT,
+    )
+    label: str | None = declare(
+        fields.TEXT,
+        'Kind of document printed above the title; default "Fact Sheet" (in the sheet\'s '
+        "language).",
+    )
+    office: str | None = declare(fields.TEXT, 'Issuing office, e.g. "Bureau of Public Affairs".')
+    dateline: str | None = declare(
+        fields.TEXT, 'Place of issue, printed before the date, e.g. "Washington, DC".'
+    )
+    lang: str | None = declare(
+        fields.LANGUAGE_TAG,
+        "Language as a BCP 47 tag (`en`, `en-US`, `fr`); sets hyphenation, the PDF language, "
+        'and the tool\'s own words: quotation marks, the printed date, "Page N of M" and the '
+        "links' descriptions for screen readers, from the message catalogs in "
+        "`factsheet/locales/` (English, French, Spanish, Portuguese, German, Italian, Russian; "
+        "another language is printed as in English, with a warning). Default from "
+        "`factsheet.yaml`.",
+    )
+    summary: str | None = declare(fields.TEXT, "One sentence; the PDF Subject.")
+    keywords: tuple[str, ...] = declare(
+        fields.TEXT_LIST, "A list, `[ICC, Rome Statute]`; the PDF Keywords.", default=()
+    )
+    max_pages: int | None = declare(
+        fields.POSITIVE_INT,
+        "Page budget: a sheet that renders to more pages fails and names where the overflow "
+        "begins. Default from `factsheet.yaml`.",
+    )
+
 
 FENCE = "---"
 FENCE_ENDS = ("---", "...")
 
-# How a date and the page footer are printed, by the primary language subtag of `lang`.
-# Other languages are printed as in English.
-MONTHS = {
-    "en": "January February March April May June July August September October November December",
-    "fr": "janvier février mars avril mai juin juillet août septembre octobre novembre décembre",
-    "es": "enero febrero marzo abril mayo junio julio agosto septiembre octubre noviembre "
-    "diciembre",
-    "pt": "janeiro fevereiro março abril maio junho julho agosto setembro outubro novembro "
-    "dezembro",
-    "de": "Januar Februar März April Mai Juni Juli August September Oktober November Dezember",
-    "it": "gennaio febbraio marzo aprile maggio giugno luglio agosto settembre ottobre novembre "
-    "dicembre",
-}
-DATE_FORMATS = {
-    "en": "{month} {day}, {year}",
-    "fr": "{day} {month} {year}",
-    "es": "{day} de {month} de {year}",
-    "pt": "{day} de {month} de {year}",
-    "de": "{day}. {month} {year}",
-    "it": "{day} {month} {year}",
-}
-# "Page N of M" is written as (word before N, word between N and M).
-PAGE_WORDS = {
-    "en": ("Page", "of"),
-    "fr": ("Page", "sur"),
-    "es": ("Página", "de"),
-    "pt": ("Página", "de"),
-    "de": ("Seite", "von"),
-    "it": ("Pagina", "di"),
-}
 
+@dataclass(frozen=True, kw_only=True)
+class Sheet(FrontMatter):
+    """One sheet: its front matter with the site's defaults applied, its locale, and its body.
 
-def language(lang: str) -> str:
-    """The primary subtag of ``lang`` if its words are known, else ``en``."""
-    primary = lang.split("-", maxsplit=1)[0].lower()
-    return primary if primary in DATE_FORMATS else "en"
-
-
-def format_date(date: datetime.date, lang: str = "en") -> str:
-    """Print a date the way a fact sheet does: ``June 11, 2010`` (``11 juin 2010`` in French)."""
-    key = language(lang)
-    day = "1er" if key == "fr" and date.day == 1 else str(date.day)
-    month = MONTHS[key].split()[date.month - 1]
-    return DATE_FORMATS[key].format(day=day, month=month, year=date.year)
-
-
-@dataclass(frozen=True)
-class Sheet:
-    """One fact sheet: validated front matter and the Markdown body with its first line."""
+    ``lang`` and ``max_pages`` are resolved (the sheet's, else the site's), and so are the
+    words that come from the language when the settings give none: ``label``, ``agency``,
+    ``tagline`` and ``disclaimer``.
+    """
 
     path: Path
-    title: str
-    date: datetime.date
-    label: str
-    office: str | None
-    dateline: str | None
     lang: str
-    summary: str | None
-    keywords: tuple[str, ...]
-    max_pages: int | None
+    label: str
+    locale: Locale
+    agency: str
+    tagline: str
+    disclaimer: str
     body: str
     body_line: int
 
@@ -107,13 +96,8 @@ class Sheet:
 
     @property
     def printed_date(self) -> str:
-        """The date as printed on the sheet."""
-        return format_date(self.date, self.lang)
-
-    @property
-    def page_words(self) -> tuple[str, str]:
-        """The words of the "Page N of M" footer in the sheet's language."""
-        return PAGE_WORDS[language(self.lang)]
+        """The date as printed on the sheet, in its language."""
+        return self.locale.format_date(self.date)
 
 
 def split_front_matter(text: str, path: Path) -> tuple[str, str, int]:
@@ -143,7 +127,7 @@ def split_front_matter(text: str, path: Path) -> tuple[str, str, int]:
     )
 
 
-def read_sheet(path: Path, site: Site) -> tuple[Sheet, list[FactsheetError]]:
+def read_sheet(path: Path, site: Site) -> tuple[Sheet, ProblemCollector]:
     """Read one content file; return the sheet and every front-matter problem found.
 
     Fields with problems get placeholder values, so that the body can still be checked and
@@ -153,31 +137,50 @@ def read_sheet(path: Path, site: Site) -> tuple[Sheet, list[FactsheetError]]:
     collector = ProblemCollector(path)
     values, problems = fields.read_mapping(front, path, 1, "front matter")
     collector.extend(problems)
-    settings = fields.validate(values, SHEET_FIELDS, collector, first_line=1)
+    settings = fields.validate(values, FrontMatter, collector, first_line=1)
     if not body.strip():
         collector.add(
             body_line - 1, "the body is empty: write the fact sheet's text after the front matter"
         )
-    sheet = Sheet(
-        path=path,
+    lang = settings["lang"] or site.lang
+    locale = locale_for(lang)
+    if not locale.has_catalog:
+        given = values.get("lang") if values else None
+        collector.warn(
+            given.line if given else None,
+            f'no message catalog for language `{lang}`: the date, "Page N of M" and the '
+            "tool's other words are printed in English",
+        )
+    layout = settings["layout"]
+    if layout not in site.layouts():
+        given = values.get("layout") if values else None
+        known = ", ".join(site.layouts()) or "none"
+        collector.add(
+            given.line if given else 1,
+            f"field `layout`: no layout {layout!r} in templates/layouts/ (layouts: {known})",
+        )
+    settings.update(
+        lang=lang,
+        label=settings["label"] or locale.default_label,
+        max_pages=settings["max_pages"] or site.max_pages,
         title=settings["title"] or "",
         date=settings["date"] or datetime.date(1, 1, 1),
-        label=settings["label"],
-        office=settings["office"],
-        dateline=settings["dateline"],
-        lang=settings["lang"] or site.lang,
-        summary=settings["summary"],
-        keywords=settings["keywords"],
-        max_pages=settings["max_pages"] or site.max_pages,
+    )
+    sheet = Sheet(
+        path=path,
+        locale=locale,
+        agency=site.agency or locale.agency,
+        tagline=site.tagline or locale.tagline,
+        disclaimer=site.disclaimer or locale.disclaimer,
         body=body,
         body_line=body_line,
+        **settings,
     )
-    return sheet, collector.problems
+    return sheet, collector
 
 
 def load_sheet(path: Path, site: Site) -> Sheet:
     """Read and validate one content file, raising every front-matter problem at its line."""
-    sheet, problems = read_sheet(path, site)
-    if problems:
-        raise ProblemsError(problems)
+    sheet, collector = read_sheet(path, site)
+    collector.raise_if_any()
     return sheet

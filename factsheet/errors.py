@@ -1,17 +1,17 @@
-"""The one error type of factsheet: a problem located at ``path:line``.
+"""Problems located at ``path:line``: errors that fail a sheet, and warnings that do not.
 
-Every stage raises :class:`FactsheetError` where it knows what went wrong and where; the CLI
-prints it once. Because it derives from :class:`click.ClickException`, click shows the message
-without a traceback and exits with status 1.
+Every stage raises :class:`FactsheetError` where it knows what went wrong and where, or records
+a :class:`Problem` of severity ``warning`` for something a user should see but that does not
+stop the build. This module knows nothing of the command line: the CLI prints each problem once
+and maps errors to exit codes (and, with ``--strict``, warnings too).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import Enum
 from pathlib import Path
-from typing import IO, Any
-
-import click
 
 
 def display_path(path: Path | str) -> str:
@@ -19,24 +19,26 @@ def display_path(path: Path | str) -> str:
     path = Path(path)
     try:
         return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
+    except (ValueError, OSError, RuntimeError):
+        # OSError/RuntimeError: a path the file system cannot resolve (too long, a loop).
         return str(path)
 
 
-class FactsheetError(click.ClickException):
-    """A problem with the user's input, located at a file and (when known) a line."""
+class Severity(Enum):
+    """How much a problem matters: an error fails its sheet, a warning does not."""
 
-    exit_code = 1
+    ERROR = "error"
+    WARNING = "warning"
 
-    def __init__(self, path: Path | str | None, line: int | None, message: str) -> None:
-        self.path = None if path is None else Path(path)
-        self.line = line
-        self.reason = message
-        super().__init__(self.location_prefix() + message)
 
-    def __reduce__(self) -> tuple[type, tuple[object, ...]]:
-        # Rebuilt from its parts when a worker process sends it back to the parent.
-        return (FactsheetError, (self.path, self.line, self.reason))
+@dataclass(frozen=True)
+class Problem:
+    """One problem with the user's input, at a file and (when known) a line."""
+
+    path: Path | None
+    line: int | None
+    message: str
+    severity: Severity = Severity.ERROR
 
     def location_prefix(self) -> str:
         """Return ``"path:line: "`` (or ``"path: "`` without a line, ``""`` without a path)."""
@@ -46,13 +48,45 @@ class FactsheetError(click.ClickException):
             return f"{display_path(self.path)}: "
         return f"{display_path(self.path)}:{self.line}: "
 
+    def format(self) -> str:
+        """The one printed line: ``path:line: message`` or ``path:line: warning: message``."""
+        marker = "warning: " if self.severity is Severity.WARNING else ""
+        return f"{self.location_prefix()}{marker}{self.message}"
+
     def sort_key(self) -> tuple[str, int]:
         """Order problems by file, then line."""
         return (str(self.path or ""), self.line or 0)
 
-    def show(self, file: IO[Any] | None = None) -> None:
-        """Print the one-line message, without click's ``Error:`` prefix: it starts with a path."""
-        click.echo(self.format_message(), err=True, file=file)
+
+class FactsheetError(Exception):
+    """A problem with the user's input that stops its sheet, located at a file and line."""
+
+    def __init__(self, path: Path | str | None, line: int | None, message: str) -> None:
+        self.path = None if path is None else Path(path)
+        self.line = line
+        self.reason = message
+        super().__init__(self.format_message())
+
+    def __reduce__(self) -> tuple[type, tuple[object, ...]]:
+        # Rebuilt from its parts when a worker process sends it back to the parent.
+        return (type(self), (self.path, self.line, self.reason))
+
+    @property
+    def problem(self) -> Problem:
+        """The error as a :class:`Problem`."""
+        return Problem(self.path, self.line, self.reason)
+
+    def location_prefix(self) -> str:
+        """Return ``"path:line: "`` (or ``"path: "`` without a line, ``""`` without a path)."""
+        return self.problem.location_prefix()
+
+    def sort_key(self) -> tuple[str, int]:
+        """Order problems by file, then line."""
+        return self.problem.sort_key()
+
+    def format_message(self) -> str:
+        """The message as printed: ``path:line: message``, one line per problem."""
+        return self.problem.format()
 
 
 class ProblemsError(FactsheetError):
@@ -72,22 +106,27 @@ class ProblemsError(FactsheetError):
 
 
 class ProblemCollector:
-    """Collects problems so that one pass can report all of them at once."""
+    """Collects the problems of one file so that one pass can report all of them at once."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self.problems: list[FactsheetError] = []
+        self.warnings: list[Problem] = []
 
     def add(self, line: int | None, message: str) -> None:
-        """Record a problem at ``line`` of the collector's file."""
+        """Record an error at ``line`` of the collector's file."""
         self.problems.append(FactsheetError(self.path, line, message))
 
+    def warn(self, line: int | None, message: str) -> None:
+        """Record a warning at ``line`` of the collector's file."""
+        self.warnings.append(Problem(self.path, line, message, Severity.WARNING))
+
     def extend(self, problems: Iterable[FactsheetError]) -> None:
-        """Record problems found elsewhere."""
+        """Record errors found elsewhere."""
         self.problems.extend(problems)
 
     def raise_if_any(self) -> None:
-        """Raise every recorded problem together, if there is one."""
+        """Raise every recorded error together, if there is one."""
         if self.problems:
             raise ProblemsError(self.problems)
 

@@ -9,10 +9,11 @@ line it is on.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import difflib
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,14 +27,113 @@ Converter = Callable[[Any], Any]
 
 
 @dataclass(frozen=True)
+class Kind:
+    """What a field's value may be: how to read it, and the same as JSON Schema for editors."""
+
+    convert: Converter
+    schema: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Declaration:
+    """What the README, the JSON Schema and the validator need to know of one field."""
+
+    kind: Kind
+    help: str
+    required: bool = False
+    # How the README shows the default, when the value itself does not say it well.
+    shown_default: str | None = None
+
+
+def declare(
+    kind: Kind,
+    help: str,
+    *,
+    default: Any = None,
+    required: bool = False,
+    shown_default: str | None = None,
+) -> Any:
+    """Declare a field of a settings dataclass: its kind, one-line help, default, requiredness.
+
+    Used as the dataclass field's default, so that the annotation (the typed object), the
+    default and the declaration are written once, in one place.
+    """
+    declaration = Declaration(kind, help, required, shown_default)
+    return dataclasses.field(default=default, metadata={"declaration": declaration})
+
+
+@dataclass(frozen=True)
 class Field:
-    """One declared field of a YAML mapping."""
+    """One declared field of a YAML mapping, as read from a settings dataclass."""
 
     name: str
-    convert: Converter
-    required: bool = False
-    default: Any = None
-    doc: str = ""
+    declaration: Declaration
+    default: Any
+
+    @property
+    def required(self) -> bool:
+        """True when the mapping must give the field."""
+        return self.declaration.required
+
+    def convert(self, value: Any) -> Any:
+        """The checked value, or ``ValueError`` with the reason."""
+        return self.declaration.kind.convert(value)
+
+
+def declared_fields(settings_class: type) -> tuple[Field, ...]:
+    """The declared fields of a settings dataclass, in declaration order."""
+    return tuple(
+        Field(item.name, item.metadata["declaration"], item.default)
+        for item in dataclasses.fields(settings_class)
+        if "declaration" in item.metadata
+    )
+
+
+def json_schema(settings_class: type, title: str, **extra_properties: Any) -> dict[str, Any]:
+    """A JSON Schema (draft 2020-12) of the YAML mapping the dataclass declares.
+
+    ``extra_properties`` narrow a property's schema with what only the project knows (the
+    layouts in its templates folder, say).
+    """
+    properties: dict[str, Any] = {}
+    for item in declared_fields(settings_class):
+        schema = {"description": item.declaration.help, **item.declaration.kind.schema}
+        schema.update(extra_properties.get(item.name, {}))
+        if item.default not in (None, ()):
+            schema["default"] = item.default
+        properties[item.name] = schema
+    required = [item.name for item in declared_fields(settings_class) if item.required]
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": title,
+        "type": "object",
+        "properties": properties,
+        "required": required,
+        "additionalProperties": False,
+    }
+
+
+def markdown_table(settings_class: type, second_column: str) -> str:
+    """The README's table of the declared fields.
+
+    ``second_column`` is ``"required"`` (front matter: yes/no) or ``"default"`` (settings).
+    """
+    rows = [f"| field | {second_column} | meaning |", "|---|---|---|"]
+    for item in declared_fields(settings_class):
+        if second_column == "required":
+            middle = "yes" if item.required else "no"
+        else:
+            middle = item.declaration.shown_default or _shown_default(item.default)
+        rows.append(f"| `{item.name}` | {middle} | {item.declaration.help} |")
+    return "\n".join(rows)
+
+
+def _shown_default(value: Any) -> str:
+    if value is None:
+        return "none"
+    if value == ():
+        return "`[]`"
+    return f"`{value}`"
 
 
 # Stands for a value that could not be read; its problem is already reported.
@@ -178,15 +278,16 @@ def _unsafe_tag(node: yaml.Node) -> str | None:
 
 def validate(
     values: dict[str, Located] | None,
-    fields: Sequence[Field],
+    settings_class: type,
     collector: ProblemCollector,
     first_line: int,
 ) -> dict[str, Any]:
-    """Check located values against declared fields; return every field's value or default.
+    """Check located values against a dataclass's declared fields; return each value or default.
 
     Unknown fields, missing required fields and values of the wrong type are recorded in
     ``collector``; ``first_line`` is where a missing field is reported.
     """
+    fields = declared_fields(settings_class)
     if values is None:  # not parsed at all: its one problem is already reported
         return {field.name: field.default for field in fields}
     by_name = {field.name: field for field in fields}
@@ -294,7 +395,7 @@ def language_tag(value: Any) -> str:
     return tag
 
 
-def one_of(*choices: str) -> Converter:
+def one_of(*choices: str) -> Kind:
     """A text that must be one of ``choices``."""
 
     def convert(value: Any) -> str:
@@ -303,5 +404,11 @@ def one_of(*choices: str) -> Converter:
             raise ValueError(f"expected one of {', '.join(choices)}, got {value!r}")
         return result
 
-    convert.__doc__ = f"One of {', '.join(choices)}."
-    return convert
+    return Kind(convert, {"type": "string", "enum": list(choices)})
+
+
+TEXT = Kind(text, {"type": ["string", "number"], "minLength": 1})
+DATE = Kind(iso_date, {"type": "string", "format": "date", "pattern": _ISO_DATE.pattern})
+TEXT_LIST = Kind(text_list, {"type": "array", "items": {"type": ["string", "number"]}})
+POSITIVE_INT = Kind(positive_int, {"type": "integer", "minimum": 1})
+LANGUAGE_TAG = Kind(language_tag, {"type": "string", "pattern": _LANGUAGE_TAG.pattern})

@@ -1,9 +1,10 @@
 """Incremental builds: a content-hash manifest of what each PDF was built from.
 
 A sheet is rebuilt only when something it depends on has changed: its content file, the images
-it references, anything under ``templates/`` (templates, stylesheet, fonts, emblem),
-``factsheet.yaml``, the PDF variant, the tool's own code, or the versions of the packages that
-make the PDF (markdown-it-py, mdit-py-plugins, Jinja2, WeasyPrint, pydyf, pikepdf).
+it references, anything under ``templates/`` (templates, stylesheets, fonts, emblem),
+``factsheet.yaml``, the output profile (paper, PDF variant, marks), the tool's own code and
+message catalogs, or the versions of the packages that make the PDF (markdown-it-py,
+mdit-py-plugins, Jinja2, Babel, WeasyPrint, pydyf, pikepdf).
 Reading the manifest and hashing inputs imports neither WeasyPrint nor the Markdown stage.
 """
 
@@ -19,10 +20,19 @@ from pathlib import Path
 from . import __version__
 from .config import Site
 from .files import atomic_output
+from .profiles import OutputProfile
 
 MANIFEST_NAME = ".factsheet-manifest.json"
 # The packages whose version can change a PDF's bytes: Markdown, templates, layout, writing.
-OUTPUT_PACKAGES = ("markdown-it-py", "mdit-py-plugins", "jinja2", "weasyprint", "pydyf", "pikepdf")
+OUTPUT_PACKAGES = (
+    "markdown-it-py",
+    "mdit-py-plugins",
+    "jinja2",
+    "babel",
+    "weasyprint",
+    "pydyf",
+    "pikepdf",
+)
 FORMAT = 1
 
 
@@ -34,18 +44,20 @@ def file_digest(path: Path) -> str:
         return "missing"
 
 
-def site_fingerprint(site: Site, pdf_variant: str) -> str:
-    """A hash of everything every sheet depends on: settings, templates, versions, variant."""
+def site_fingerprint(site: Site, profile: OutputProfile) -> str:
+    """A hash of everything every sheet depends on: settings, templates, code, catalogs,
+    package versions and the output profile."""
     digest = hashlib.sha256()
     digest.update(f"factsheet {__version__}\0".encode())
     # The tool's own code counts too, so that a change to it between releases rebuilds.
-    for path in sorted(Path(__file__).parent.glob("*.py")):
-        digest.update(f"{path.name} {file_digest(path)}\0".encode())
-    for package in OUTPUT_PACKAGES:
-        digest.update(f"{package} {metadata.version(package)}\0".encode())
-    digest.update(f"variant {pdf_variant}\0".encode())
+    package = Path(__file__).parent
+    for path in sorted([*package.rglob("*.py"), *package.glob("locales/*.po")]):
+        digest.update(f"{path.relative_to(package).as_posix()} {file_digest(path)}\0".encode())
+    for name in OUTPUT_PACKAGES:
+        digest.update(f"{name} {metadata.version(name)}\0".encode())
+    digest.update(f"{profile.fingerprint}\0".encode())
     digest.update(f"config {file_digest(site.config_path)}\0".encode())
-    digest.update(f"emblem {file_digest(site.emblem)}\0".encode())
+    digest.update(f"emblem {file_digest(site.emblem_path)}\0".encode())
     for path in sorted(p for p in site.templates_dir.rglob("*") if p.is_file()):
         relative = path.relative_to(site.templates_dir).as_posix()
         digest.update(f"{relative} {file_digest(path)}\0".encode())

@@ -1,14 +1,18 @@
 """Stage 4: lay out an HTML document with WeasyPrint and write the PDF atomically.
 
 This is the only module that imports WeasyPrint, and it does so lazily (inside
-:class:`PdfRenderer`), so that ``check`` and a build with nothing to do never pay for it.
+:class:`PdfRenderer`), so that ``check`` and a build with nothing to do never pay for it. What
+it relies on beyond WeasyPrint's public API is listed in :mod:`factsheet.weasyprint_private`.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import mimetypes
+import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -17,8 +21,10 @@ from urllib.parse import unquote, urlsplit
 from .config import Site
 from .errors import FactsheetError
 from .files import atomic_output
-from .render import STYLESHEET_LINK, HtmlDocument, site_stylesheet_url
+from .profiles import OutputProfile
+from .render import HtmlDocument, layout_stylesheets
 from .tagging import finish_tags
+from .weasyprint_private import MISSING_ALT_MESSAGE
 
 if TYPE_CHECKING:
     import weasyprint
@@ -35,10 +41,6 @@ class PdfResult:
 # The PDF stage sees the project under this fixed root instead of its real folder, so that
 # nothing in the PDF (image names, the file identifier) depends on where the project lies.
 PROJECT_URL = "file:///factsheet-project/"
-
-
-# The log message WeasyPrint 70 writes for an image without alt text (pdf/tags.py).
-MISSING_ALT_MESSAGE = 'Image "%s" has no required alt description'
 
 
 def relocate(text: str, site: Site) -> str:
@@ -74,33 +76,46 @@ def resolve_confined(url: str, site: Site) -> Path:
 
 
 class PdfRenderer:
-    """Renders HTML documents to PDF files, keeping WeasyPrint's set-up warm between sheets."""
+    """Renders HTML documents to PDF files, keeping WeasyPrint's set-up warm between sheets.
 
-    def __init__(self, site: Site, pdf_variant: str | None = None) -> None:
+    One renderer serves one site and one output profile; a build creates it once (before
+    forking its workers) and passes it to every sheet.
+    """
+
+    def __init__(self, site: Site, profile: OutputProfile) -> None:
         import weasyprint  # noqa: PLC0415 - lazy: the import costs ~0.7 s
         from weasyprint.text.fonts import FontConfiguration  # noqa: PLC0415
 
         self.site = site
-        self.pdf_variant = pdf_variant or site.pdf_variant
+        self.profile = profile
         self.weasyprint = weasyprint
         self.font_config = FontConfiguration()
         self.fetcher = _confined_fetcher_class(weasyprint)(site)
         self.cache: dict[str, Any] = {}
-        self.stylesheets: dict[str, Any] = {}
-        # WeasyPrint reports what it could not use (an image, a stylesheet rule) in its log.
-        self.log = _weasyprint_log()
+        self.stylesheets: dict[tuple[str, str], Any] = {}
 
-    def _stylesheet(self, url: str) -> Any:
-        """The site stylesheet, parsed once per process (with its fonts) and reused."""
-        if url not in self.stylesheets:
-            self.stylesheets[url] = self.weasyprint.CSS(
-                url=url, url_fetcher=self.fetcher, font_config=self.font_config
-            )
-        return self.stylesheets[url]
+    def _stylesheet(self, url: str = "", text: str = "") -> Any:
+        """A stylesheet (by URL, or CSS text), parsed once per process with its fonts."""
+        key = (url, text)
+        if key not in self.stylesheets:
+            if url:
+                css = self.weasyprint.CSS(
+                    url=url, url_fetcher=self.fetcher, font_config=self.font_config
+                )
+            else:
+                css = self.weasyprint.CSS(
+                    string=text,
+                    base_url=relocate(self.site.templates_dir.as_uri() + "/", self.site),
+                    url_fetcher=self.fetcher,
+                    font_config=self.font_config,
+                )
+            self.stylesheets[key] = css
+        return self.stylesheets[key]
 
-    def warm_up(self) -> None:
-        """Parse the site stylesheet and load its fonts now rather than on the first sheet."""
-        self._stylesheet(relocate(site_stylesheet_url(self.site), self.site))
+    def warm_up(self, layout: str) -> None:
+        """Parse a layout's stylesheets and load their fonts now rather than on the first sheet."""
+        for path in layout_stylesheets(self.site, layout):
+            self._stylesheet(relocate(path.as_uri(), self.site))
 
     def _forget_changed_files(self) -> None:
         # A long-lived renderer (watch mode) must not serve a file edited since it was read.
@@ -108,34 +123,35 @@ class PdfRenderer:
             self.cache.clear()
             self.stylesheets.clear()
 
-    def layout(self, document: HtmlDocument, relocated: str) -> weasyprint.Document:
+    def layout(
+        self, document: HtmlDocument, relocated: str, extra_css: tuple[str, ...] = ()
+    ) -> weasyprint.Document:
         """Lay out ``document``, whose HTML relocated under ``PROJECT_URL`` is ``relocated``."""
         sheet_path = document.sheet.path
         self._forget_changed_files()
         self.fetcher.refused.clear()
-        self.log.records.clear()
-        # The linked stylesheet is applied pre-parsed instead of being parsed for every sheet.
-        link = STYLESHEET_LINK.format(url=document.stylesheet_url)
         html = self.weasyprint.HTML(
-            string=relocated.replace(relocate(link, self.site), "", 1),
+            string=relocated,
             base_url=relocate(document.base_url, self.site),
             url_fetcher=self.fetcher,
         )
-        try:
-            stylesheet = self._stylesheet(relocate(document.stylesheet_url, self.site))
-            laid_out = html.render(
-                font_config=self.font_config,
-                cache=self.cache,
-                stylesheets=[stylesheet],
-                **self._options(),
-            )
-        except self.weasyprint.urls.FatalURLFetchingError:
-            raise self._refusal(sheet_path) from None
+        stylesheets = [self._stylesheet(relocate(url, self.site)) for url in document.stylesheets]
+        stylesheets.extend(self._stylesheet(text=css) for css in (document.page_css, *extra_css))
+        with _weasyprint_log() as records:
+            try:
+                laid_out = html.render(
+                    font_config=self.font_config,
+                    cache=self.cache,
+                    stylesheets=stylesheets,
+                    **self._options(),
+                )
+            except self.weasyprint.urls.FatalURLFetchingError:
+                raise self._refusal(sheet_path) from None
         # A decorative image has alt="" on purpose; WeasyPrint logs it as missing alt text.
         decorative = {relocate(path.as_uri(), self.site) for path in document.decorative_images}
         failures = [
             record
-            for record in self.log.records
+            for record in records
             if record.levelno >= logging.ERROR
             and not (record.msg == MISSING_ALT_MESSAGE and _first_argument(record) in decorative)
         ]
@@ -149,71 +165,65 @@ class PdfRenderer:
         return FactsheetError(sheet_path, None, f"refused to read {self.fetcher.refused[0]}")
 
     def _options(self) -> dict[str, Any]:
-        variant = None if self.pdf_variant == "none" else self.pdf_variant
+        variant = None if self.profile.pdf_variant == "none" else self.profile.pdf_variant
         return {"pdf_variant": variant, "pdf_tags": variant is not None}
 
-    def write(self, document: HtmlDocument, target: Path) -> PdfResult:
-        """Render ``document`` and write it to ``target`` atomically; enforce the page budget."""
+    def write(self, document: HtmlDocument) -> PdfResult:
+        """Render ``document`` to its profile's path atomically; enforce the page budget."""
+        sheet = document.sheet
+        target = self.profile.output_path(sheet.name)
         relocated = relocate(document.html, self.site)
         laid_out = self.layout(document, relocated)
-        sheet = document.sheet
         if sheet.max_pages is not None and len(laid_out.pages) > sheet.max_pages:
-            raise overflow_error(laid_out, sheet.path, sheet.max_pages)
+            raise self.overflow_error(document, relocated, len(laid_out.pages))
         # A stable identifier derived from the input keeps the output byte-for-byte reproducible.
-        identifier = hashlib.md5(relocated.encode(), usedforsecurity=False).hexdigest()
+        identifier = hashlib.md5(
+            (relocated + document.page_css).encode(), usedforsecurity=False
+        ).hexdigest()
         try:
             # Attachments are only fetched now, when the PDF is written.
             pdf_bytes = laid_out.write_pdf(pdf_identifier=identifier.encode(), **self._options())
         except self.weasyprint.urls.FatalURLFetchingError:
             raise self._refusal(sheet.path) from None
-        with atomic_output(target) as temporary:
-            finish_tags(pdf_bytes, temporary)
+        try:
+            with atomic_output(target) as temporary:
+                finish_tags(pdf_bytes, temporary, sheet.locale)
+        except OSError as error:
+            raise FactsheetError(target, None, f"cannot write the PDF: {error.strerror}") from None
         return PdfResult(path=target, pages=len(laid_out.pages))
 
+    def overflow_error(self, document: HtmlDocument, relocated: str, pages: int) -> FactsheetError:
+        """Name the heading or paragraph where a sheet runs past its page budget.
 
-# What to call the block where an overflow begins, by its HTML tag.
-BLOCK_NAMES = {
-    "h2": "heading",
-    "h3": "heading",
-    "h4": "heading",
-    "h5": "heading",
-    "h6": "heading",
-    "p": "paragraph",
-    "li": "list item",
-    "tr": "table row",
-    "blockquote": "quotation",
-    "table": "table",
-    "ul": "list",
-    "ol": "list",
-    "pre": "code block",
-    "hr": "rule",
-}
-
-
-def overflow_error(laid_out: weasyprint.Document, path: Path, budget: int) -> FactsheetError:
-    """Name the heading or paragraph where a sheet runs past its page budget."""
-    pages = len(laid_out.pages)
-    message = f"renders to {pages} pages, budget is {budget}"
-    element = _first_source_element(laid_out.pages[budget]._page_box)
-    if element is None:
-        return FactsheetError(path, None, message)
-    text = " ".join("".join(element.itertext()).split())
-    text = text[:60] + "…" if len(text) > 60 else text
-    kind = BLOCK_NAMES.get(element.tag, "block")
-    where = f"; page {budget + 1} begins in the {kind} “{text}”"
-    return FactsheetError(path, int(element.get("data-line")), message + where)
+        Only on this failing path, the document is laid out again with each body block as an
+        anchor (an ``id``: in every PDF, ids would become named destinations), and the first
+        anchor on the first page over budget (WeasyPrint's ``Page.anchors``) is the block.
+        """
+        sheet = document.sheet
+        budget = sheet.max_pages or pages
+        message = f"renders to {pages} pages, budget is {budget}"
+        anchored = _BLOCK_LINE.sub(r'\1 id="factsheet-line-\2" data-line="\2"', relocated)
+        laid_out = self.layout(document, anchored)
+        anchors = laid_out.pages[budget].anchors if len(laid_out.pages) > budget else {}
+        line = next(
+            (
+                int(name.removeprefix("factsheet-line-"))
+                for name in anchors
+                if name.startswith("factsheet-line-")
+            ),
+            None,
+        )
+        block = dict(document.blocks).get(line) if line is not None else None
+        if line is None or block is None:
+            return FactsheetError(sheet.path, None, message)
+        text = block.text[:60] + "…" if len(block.text) > 60 else block.text
+        where = f"; page {budget + 1} begins in the {block.kind} “{text}”"
+        return FactsheetError(sheet.path, line, message + where)
 
 
-def _first_source_element(box: Any) -> Any:
-    """The first element with a ``data-line`` (a body block) in a page's box tree."""
-    element = getattr(box, "element", None)
-    if element is not None and element.get("data-line"):
-        return element
-    for child in getattr(box, "children", ()):
-        found = _first_source_element(child)
-        if found is not None:
-            return found
-    return None
+# A start tag of the body with its source line. Text never holds a "<" (it is escaped), so
+# this matches only the tags the Markdown stage wrote.
+_BLOCK_LINE = re.compile(r'(<[a-z0-9]+(?: [a-z-]+="[^"<>]*")*) data-line="(\d+)"')
 
 
 def _first_argument(record: logging.LogRecord) -> object:
@@ -228,15 +238,16 @@ def _stamp(path: Path) -> tuple[int, int]:
     return (status.st_mtime_ns, status.st_size)
 
 
-def _weasyprint_log() -> _CollectingHandler:
-    """The one handler collecting WeasyPrint's log records in this process."""
-    logger = logging.getLogger("weasyprint")
-    for handler in logger.handlers:
-        if isinstance(handler, _CollectingHandler):
-            return handler
+@contextlib.contextmanager
+def _weasyprint_log() -> Iterator[list[logging.LogRecord]]:
+    """Collect what WeasyPrint logs (an image or rule it could not use) while in the block."""
     handler = _CollectingHandler()
+    logger = logging.getLogger("weasyprint")
     logger.addHandler(handler)
-    return handler
+    try:
+        yield handler.records
+    finally:
+        logger.removeHandler(handler)
 
 
 class _CollectingHandler(logging.Handler):

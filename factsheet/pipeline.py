@@ -1,6 +1,7 @@
 """The build: find the sheets, prepare each (load → markdown → render), write PDFs, report.
 
-Preparing a sheet never imports WeasyPrint; only the PDF stage does, once per process.
+Preparing a sheet never imports WeasyPrint; only the PDF stage does, once per process, in the
+:class:`Builder` that a command creates and passes where it is needed.
 """
 
 from __future__ import annotations
@@ -17,8 +18,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .config import Site
-from .content import read_sheet
-from .errors import FactsheetError, ProblemsError, display_path, problems_of
+from .content import DEFAULT_LAYOUT, read_sheet
+from .errors import FactsheetError, Problem, ProblemsError, display_path, problems_of
 from .files import (
     HARFBUZZ_SUBSET_HINT,
     atomic_output,
@@ -27,12 +28,14 @@ from .files import (
 )
 from .manifest import Manifest, file_digest, site_fingerprint
 from .markdown import render_body
+from .profiles import OutputProfile
 from .render import HtmlDocument, render_document
 
 if TYPE_CHECKING:
     from .pdf import PdfRenderer
 
 CONTENT_SUFFIX = ".md"
+# Messages that belong to no sheet (a missing system library); the CLI prints them.
 LOG = logging.getLogger("factsheet")
 # prctl(2) option: the signal a process receives when its parent dies (Linux).
 PR_SET_PDEATHSIG = 1
@@ -70,30 +73,40 @@ def find_sheets(paths: Iterable[Path], site: Site) -> list[Path]:
     return unique
 
 
-def prepare(path: Path, site: Site) -> HtmlDocument:
+@dataclass(frozen=True)
+class Prepared:
+    """A sheet ready for the PDF stage: its HTML document and the warnings found on the way."""
+
+    document: HtmlDocument
+    warnings: tuple[Problem, ...] = ()
+
+
+def prepare(
+    path: Path,
+    site: Site,
+    profile: OutputProfile,
+    *,
+    strict: bool = False,
+    for_browser: bool = False,
+) -> Prepared:
     """Load, validate and render one content file to its HTML document.
 
-    Raises every problem in the file at once: front matter and body are both checked.
+    Raises every problem in the file at once: front matter and body are both checked. With
+    ``strict``, a warning fails the sheet too.
     """
-    sheet, problems = read_sheet(path, site)
+    sheet, collector = read_sheet(path, site)
     try:
         body = render_body(sheet, site)
     except FactsheetError as error:
-        raise ProblemsError([*problems, *problems_of(error)]) from None
-    if problems:
-        raise ProblemsError(problems)
-    return render_document(sheet, body, site)
-
-
-def check(paths: list[Path], site: Site) -> Iterator[Outcome]:
-    """Validate each sheet as far as its HTML document, without laying it out."""
-    for path in paths:
-        outcome = Outcome(source=path)
-        try:
-            prepare(path, site)
-        except FactsheetError as error:
-            outcome.error = error
-        yield outcome
+        raise ProblemsError([*collector.problems, *problems_of(error)]) from None
+    collector.raise_if_any()
+    warnings = tuple(sorted([*collector.warnings, *body.warnings], key=Problem.sort_key))
+    if strict and warnings:
+        raise ProblemsError(
+            FactsheetError(warning.path, warning.line, f"warning: {warning.message} (--strict)")
+            for warning in warnings
+        )
+    return Prepared(render_document(sheet, body, site, profile, for_browser=for_browser), warnings)
 
 
 def pages_text(pages: int) -> str:
@@ -109,6 +122,7 @@ class Outcome:
     output: Path | None = None
     pages: int = 0
     error: FactsheetError | None = None
+    warnings: tuple[Problem, ...] = ()
     skipped: bool = False
     # Digests of the content file and its images, taken before rendering.
     inputs: dict[Path, str] = field(default_factory=dict)
@@ -137,16 +151,31 @@ class Report:
         return [outcome for outcome in self.outcomes if outcome.skipped]
 
 
-def write_html(paths: list[Path], site: Site, out_dir: Path) -> Iterator[Outcome]:
-    """Write each sheet's HTML document (the exact input of its PDF) to ``out_dir``."""
+def check(
+    paths: list[Path], site: Site, profile: OutputProfile, *, strict: bool = False
+) -> Iterator[Outcome]:
+    """Validate each sheet as far as its HTML document, without laying it out."""
     for path in paths:
         outcome = Outcome(source=path)
         try:
-            document = prepare(path, site)
-            target = out_dir / f"{path.stem}.html"
+            outcome.warnings = prepare(path, site, profile, strict=strict).warnings
+        except FactsheetError as error:
+            outcome.error = error
+        yield outcome
+
+
+def write_html(
+    paths: list[Path], site: Site, profile: OutputProfile, *, strict: bool = False
+) -> Iterator[Outcome]:
+    """Write each sheet's HTML document, stylesheets linked, to the profile's folder."""
+    for path in paths:
+        outcome = Outcome(source=path)
+        try:
+            prepared = prepare(path, site, profile, strict=strict, for_browser=True)
+            target = profile.output_path(path.stem, ".html")
             with atomic_output(target) as temporary:
-                temporary.write_text(document.html, encoding="utf-8")
-            outcome.output = target
+                temporary.write_text(prepared.document.html, encoding="utf-8")
+            outcome.output, outcome.warnings = target, prepared.warnings
         except FactsheetError as error:
             outcome.error = error
         yield outcome
@@ -160,79 +189,54 @@ def in_shard(path: Path, shard: tuple[int, int] | None) -> bool:
     return zlib.crc32(path.name.encode()) % count == index - 1
 
 
-# One warm renderer per worker process, created on its first sheet and reused for the rest.
-_renderer: PdfRenderer | None = None
-
-
-def build_one(path: Path, site: Site, out_dir: Path, pdf_variant: str) -> Outcome:
-    """Prepare and render one sheet in this process, reusing its warm WeasyPrint set-up."""
-    outcome = Outcome(source=path)
-    target = out_dir / f"{path.stem}.pdf"
-    try:
-        inputs = {path: file_digest(path)}
-        document = prepare(path, site)
-        inputs.update((image, file_digest(image)) for image in document.images)
-        renderer = _warm_renderer(site, pdf_variant)
-        try:
-            result = renderer.write(document, target)
-        except OSError as error:
-            raise FactsheetError(target, None, f"cannot write the PDF: {error.strerror}") from None
-        outcome.output, outcome.pages, outcome.inputs = result.path, result.pages, inputs
-    except FactsheetError as error:
-        outcome.error = error
-    return outcome
-
-
-def _warm_renderer(site: Site, pdf_variant: str) -> PdfRenderer:
-    global _renderer  # noqa: PLW0603 - the per-process cache is the point
-    if _renderer is None or _renderer.site != site or _renderer.pdf_variant != pdf_variant:
-        from .pdf import PdfRenderer  # noqa: PLC0415 - lazy: imports WeasyPrint
-
-        _renderer = PdfRenderer(site, pdf_variant)
-    return _renderer
-
-
-def warm_up(site: Site, pdf_variant: str) -> None:
-    """Get this process's renderer ready (before forking workers that inherit it)."""
-    _warm_renderer(site, pdf_variant).warm_up()
-
-
-def forget_warm_state() -> None:
-    """Drop this process's renderer (templates or settings changed: reload them)."""
-    global _renderer  # noqa: PLW0603
-    _renderer = None
-
-
-def _start_worker() -> None:
-    """Set up a worker process: it dies with its parent, and idles without Python handlers."""
-    # A worker whose parent is killed (kill -9) must not wait for work forever.
-    libc = ctypes.CDLL(None, use_errno=True)
-    libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-    # An idle worker ends at once on SIGTERM; a busy one (below) first removes its
-    # temporary file.
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-
-
-def _build_in_worker(job: tuple[Path, Site, Path, str]) -> Outcome:
-    previous = signal.signal(signal.SIGTERM, _exit_on_sigterm)
-    try:
-        return build_one(*job)
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-
-
-def _exit_on_sigterm(signum: int, _frame: object) -> None:
-    raise SystemExit(128 + signum)
-
-
 @dataclass(frozen=True)
 class BuildOptions:
-    """How to build: where to, in which PDF flavour, on how many cores, forced or not."""
+    """How to build: which output profile, on how many cores, forced or not, how strict."""
 
-    out_dir: Path
-    pdf_variant: str
+    profile: OutputProfile
     jobs: int = 1
     force: bool = False
+    strict: bool = False
+
+
+class Builder:
+    """Builds sheets of one site into one output profile, with one warm PDF renderer.
+
+    The renderer (WeasyPrint imported, fonts registered, stylesheets parsed) is created on the
+    first sheet, or by :meth:`warm_up`, and reused for every sheet after it.
+    """
+
+    def __init__(self, site: Site, options: BuildOptions) -> None:
+        self.site = site
+        self.options = options
+        self._renderer: PdfRenderer | None = None
+
+    @property
+    def renderer(self) -> PdfRenderer:
+        """The warm renderer, created on first use."""
+        if self._renderer is None:
+            from .pdf import PdfRenderer  # noqa: PLC0415 - lazy: imports WeasyPrint
+
+            self._renderer = PdfRenderer(self.site, self.options.profile)
+        return self._renderer
+
+    def warm_up(self) -> None:
+        """Get the renderer ready (before forking workers that inherit it)."""
+        self.renderer.warm_up(DEFAULT_LAYOUT)
+
+    def build_one(self, path: Path) -> Outcome:
+        """Prepare and render one sheet in this process."""
+        outcome = Outcome(source=path)
+        try:
+            inputs = {path: file_digest(path)}
+            prepared = prepare(path, self.site, self.options.profile, strict=self.options.strict)
+            outcome.warnings = prepared.warnings
+            inputs.update((image, file_digest(image)) for image in prepared.document.images)
+            result = self.renderer.write(prepared.document)
+            outcome.output, outcome.pages, outcome.inputs = result.path, result.pages, inputs
+        except FactsheetError as error:
+            outcome.error = error
+        return outcome
 
 
 def write_pdfs(
@@ -241,18 +245,19 @@ def write_pdfs(
     options: BuildOptions,
     on_start: Callable[[Path], None] | None = None,
 ) -> Iterator[Outcome]:
-    """Build each sheet into ``out_dir/<name>.pdf``, yielding one outcome per sheet.
+    """Build each sheet into its profile's output path, yielding one outcome per sheet.
 
     Sheets whose inputs are unchanged since the last build (per the manifest) are skipped
     unless ``options.force``; the rest are rendered in ``options.jobs`` worker processes, each
-    of which keeps WeasyPrint, the fonts and the stylesheet loaded between sheets.
+    of which keeps WeasyPrint, the fonts and the stylesheets loaded between sheets.
     ``on_start`` is called with each sheet as its rendering begins (for progress display).
     """
-    manifest = Manifest.load(options.out_dir)
-    site_key = site_fingerprint(site, options.pdf_variant)
+    profile = options.profile
+    manifest = Manifest.load(profile.folder)
+    site_key = site_fingerprint(site, profile)
     pending = []
     for path in paths:
-        output = options.out_dir / f"{path.stem}.pdf"
+        output = profile.output_path(path.stem)
         if not options.force and manifest.is_current(path, output, site_key):
             yield Outcome(source=path, output=output, skipped=True)
         else:
@@ -261,45 +266,44 @@ def write_pdfs(
         return
     if harfbuzz_subset_missing():
         LOG.warning(HARFBUZZ_SUBSET_HINT)
-    remove_stale_temporaries(options.out_dir)
+    remove_stale_temporaries(profile.folder)
     try:
-        for outcome in _render_all(pending, site, options, on_start):
+        for outcome in _render_all(pending, Builder(site, options), on_start):
             if outcome.error is None and outcome.output is not None:
                 manifest.record(outcome.source, outcome.output, site_key, outcome.inputs)
             else:
-                manifest.forget(options.out_dir / f"{outcome.source.stem}.pdf")
+                manifest.forget(profile.output_path(outcome.source.stem))
             yield outcome
     finally:
         manifest.save()
 
 
 def _render_all(
-    paths: list[Path],
-    site: Site,
-    options: BuildOptions,
-    on_start: Callable[[Path], None] | None,
+    paths: list[Path], builder: Builder, on_start: Callable[[Path], None] | None
 ) -> Iterator[Outcome]:
-    jobs = max(1, min(options.jobs, len(paths)))
+    jobs = max(1, min(builder.options.jobs, len(paths)))
     if jobs == 1:
         for path in paths:
             if on_start:
                 on_start(path)
-            yield build_one(path, site, options.out_dir, options.pdf_variant)
+            yield builder.build_one(path)
         return
     # Workers are forked from a process whose renderer is already warm (WeasyPrint imported,
-    # fonts registered, stylesheet parsed), so none of them pays for that again.
-    warm_up(site, options.pdf_variant)
+    # fonts registered, stylesheets parsed), so none of them pays for that again.
+    builder.warm_up()
     # Objects made so far are shared with the workers; keep the collector from touching
     # (and so copying) them in every worker.
     gc.freeze()
-    pool = multiprocessing.get_context("fork").Pool(jobs, initializer=_start_worker)
+    # With fork, the builder reaches each worker as it is in memory (it is not pickled).
+    pool = multiprocessing.get_context("fork").Pool(
+        jobs, initializer=_start_worker, initargs=(builder,)
+    )
     try:
-        work = [(path, site, options.out_dir, options.pdf_variant) for path in paths]
         # Workers take the sheets in order, so the first one not yet done is being rendered.
         unfinished = dict.fromkeys(paths)
         if on_start:
             on_start(paths[0])
-        for outcome in pool.imap_unordered(_build_in_worker, work, chunksize=1):
+        for outcome in pool.imap_unordered(_build_in_worker, paths, chunksize=1):
             del unfinished[outcome.source]
             if on_start and unfinished:
                 on_start(next(iter(unfinished)))
@@ -308,3 +312,33 @@ def _render_all(
         # Idle workers end at once on SIGTERM; one interrupted mid-sheet cleans up first.
         pool.terminate()
         gc.unfreeze()
+
+
+class _Worker:
+    """The one piece of per-process state of a pool worker: the builder it was forked with."""
+
+    builder: Builder | None = None
+
+
+def _start_worker(builder: Builder) -> None:
+    """Set up a worker process: it dies with its parent, and idles without Python handlers."""
+    _Worker.builder = builder
+    # A worker whose parent is killed (kill -9) must not wait for work forever.
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    # An idle worker ends at once on SIGTERM; a busy one (below) first removes its
+    # temporary file.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+def _build_in_worker(path: Path) -> Outcome:
+    assert _Worker.builder is not None, "a worker is started by _start_worker"
+    previous = signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    try:
+        return _Worker.builder.build_one(path)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _exit_on_sigterm(signum: int, _frame: object) -> None:
+    raise SystemExit(128 + signum)

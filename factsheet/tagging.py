@@ -25,6 +25,9 @@ from typing import Any
 import pikepdf
 from pikepdf import Array, Dictionary, Name
 
+from .locale import Locale
+from .weasyprint_private import FOOTNOTE_AREA_ROLE, FOOTNOTE_ROLE, MARKED_CONTENT
+
 
 def _kids(node: Any) -> list[Any]:
     kids = node.get("/K")
@@ -144,8 +147,6 @@ def mark_page_furniture_as_artifacts(pdf: pikepdf.Pdf) -> int:
     return count
 
 
-# How WeasyPrint 70 opens a marked-content sequence: "/Span\n<</MCID 12>>\nBDC".
-_MARKED_CONTENT = re.compile(rb"/[A-Za-z]+\n<</MCID (\d+)>>\nBDC")
 _PAGINATION_ARTIFACT = b"/Artifact\n<</Type /Pagination>>\nBDC"
 
 
@@ -165,7 +166,7 @@ def _artifacts_in_stream(page: Any, mcids: set[int]) -> bytes:
         replaced += 1
         return _PAGINATION_ARTIFACT
 
-    rewritten = _MARKED_CONTENT.sub(replace, content)
+    rewritten = MARKED_CONTENT.sub(replace, content)
     if replaced == len(mcids):
         return rewritten
     artifact = pikepdf.ContentStreamInstruction(
@@ -197,10 +198,10 @@ def tag_notes(pdf: pikepdf.Pdf) -> int:
     documents = _kids(pdf.Root.StructTreeRoot)
     count = 0
     for area in _kids(documents[0]) if documents else []:
-        if not isinstance(area, Dictionary) or area.get("/S") != Name.NonStruct:
+        if not isinstance(area, Dictionary) or area.get("/S") != Name(FOOTNOTE_AREA_ROLE):
             continue
         notes = [kid for kid in _kids(area) if isinstance(kid, Dictionary)]
-        if not notes or any(note.get("/S") != Name.Span for note in notes):
+        if not notes or any(note.get("/S") != Name(FOOTNOTE_ROLE) for note in notes):
             continue
         for note in notes:
             count += 1
@@ -209,8 +210,8 @@ def tag_notes(pdf: pikepdf.Pdf) -> int:
     return count
 
 
-def describe_links(pdf: pikepdf.Pdf) -> int:
-    """Give each /Link element an /Alt naming where it leads."""
+def describe_links(pdf: pikepdf.Pdf, locale: Locale) -> int:
+    """Give each /Link element an /Alt naming where it leads, in the sheet's language."""
     count = 0
     for element in _elements(pdf.Root.StructTreeRoot):
         if Name.Link != element.S or "/Alt" in element:
@@ -222,21 +223,25 @@ def describe_links(pdf: pikepdf.Pdf) -> int:
             target = annotation.A.get("/URI") or annotation.get("/Contents")
             if target is not None:
                 address = str(target)
-                element.Alt = pikepdf.String(f"Link to {address.removeprefix('mailto:')}")
+                description = locale.link_description(address.removeprefix("mailto:"))
+                element.Alt = pikepdf.String(description)
                 count += 1
                 break
     return count
 
 
-def finish_tags(pdf_bytes: bytes, target: Path) -> None:
-    """Close the gaps in a tagged PDF's structure tree and write it to ``target``."""
+def finish_tags(pdf_bytes: bytes, target: Path, locale: Locale) -> None:
+    """Close the gaps in a tagged PDF's structure tree and write it to ``target``.
+
+    ``locale`` gives the words a screen reader speaks that the tool writes (link descriptions).
+    """
     with pikepdf.open(io.BytesIO(pdf_bytes)) as pdf:
         if "/StructTreeRoot" in pdf.Root:
             add_header_scopes(pdf)
             drop_decorative_figures(pdf)
             mark_page_furniture_as_artifacts(pdf)
             tag_notes(pdf)
-            describe_links(pdf)
+            describe_links(pdf, locale)
         # Everything QPDF writes is a function of the input and these options; the defaults
         # are pinned so that a pikepdf upgrade cannot silently change the bytes.
         pdf.save(

@@ -12,7 +12,8 @@ import watchfiles
 from .config import CONFIG_NAME, Site, load_site
 from .errors import FactsheetError, display_path
 from .manifest import Manifest, site_fingerprint
-from .pipeline import CONTENT_SUFFIX, build_one, find_sheets, forget_warm_state, pages_text
+from .pipeline import CONTENT_SUFFIX, Builder, BuildOptions, Outcome, find_sheets, pages_text
+from .profiles import OutputProfile, build_profile
 
 
 def affected_sheets(
@@ -31,7 +32,7 @@ def affected_sheets(
     """
     changed = {path.resolve() for path in changed}
     site_changed = any(
-        path in (site.config_path, site.emblem) or path.is_relative_to(site.templates_dir)
+        path in (site.config_path, site.emblem_path) or path.is_relative_to(site.templates_dir)
         for path in changed
     )
     if site_changed:
@@ -47,46 +48,73 @@ def affected_sheets(
 
 
 class Watcher:
-    """The state of one watch session: settings, sheets, what each shows, what failed."""
+    """The state of one watch session: settings, sheets, what each shows, what failed.
+
+    It owns one :class:`Builder` (and so one warm renderer), made anew when the settings or
+    templates change.
+    """
 
     def __init__(
-        self, paths: list[Path], site: Site, out_dir: Path, pdf_variant: str | None
+        self,
+        paths: list[Path],
+        site: Site,
+        out_dir: Path | None,
+        pdf_variant: str | None,
+        *,
+        strict: bool = False,
     ) -> None:
         self.paths = paths
-        self.site = site
         self.out_dir = out_dir
         self.variant_option = pdf_variant
+        self.strict = strict
         self.sheets = find_sheets(paths, site)
         self.images: dict[Path, set[Path]] = {}
         self.failed: set[Path] = set()
-        self.manifest = Manifest.load(out_dir)
-        self.site_key = site_fingerprint(site, self.pdf_variant)
+        self.builder = self._builder(site)
+        self.manifest = Manifest.load(self.profile.folder)
+        self.site_key = site_fingerprint(site, self.profile)
+
+    def _builder(self, site: Site) -> Builder:
+        # The command line's variant, else the (possibly just edited) settings' one.
+        profile = build_profile(site, out_dir=self.out_dir, pdf_variant=self.variant_option)
+        return Builder(site, BuildOptions(profile=profile, strict=self.strict))
 
     @property
-    def pdf_variant(self) -> str:
-        """The command line's variant, else the (possibly just edited) settings' one."""
-        return self.variant_option or self.site.pdf_variant
+    def site(self) -> Site:
+        """The settings in force."""
+        return self.builder.site
+
+    @property
+    def profile(self) -> OutputProfile:
+        """The output profile in force."""
+        return self.builder.options.profile
 
     def rebuild(self, sheets: Iterable[Path]) -> None:
         """Build ``sheets`` now, report each, and keep the manifest in step with the PDFs."""
         for path in sheets:
             started = time.perf_counter()
-            outcome = build_one(path, self.site, self.out_dir, self.pdf_variant)
+            outcome = self.builder.build_one(path)
             elapsed = time.perf_counter() - started
+            for warning in outcome.warnings:
+                click.echo(warning.format(), err=True)
             if outcome.error is not None or outcome.output is None:
                 self.failed.add(path)
-                self.manifest.forget(self.out_dir / f"{path.stem}.pdf")
+                self.manifest.forget(self.profile.output_path(path.stem))
                 if outcome.error is not None:
-                    outcome.error.show()
+                    click.echo(outcome.error.format_message(), err=True)
                 continue
-            self.failed.discard(path)
-            self.images[path] = {image.resolve() for image in outcome.inputs if image != path}
-            self.manifest.record(path, outcome.output, self.site_key, outcome.inputs)
-            click.echo(
-                f"rebuilt {display_path(outcome.output)} ({pages_text(outcome.pages)}) "
-                f"in {elapsed * 1000:.0f} ms"
-            )
+            self._built(path, outcome, elapsed)
         self.manifest.save()
+
+    def _built(self, path: Path, outcome: Outcome, elapsed: float) -> None:
+        assert outcome.output is not None
+        self.failed.discard(path)
+        self.images[path] = {image.resolve() for image in outcome.inputs if image != path}
+        self.manifest.record(path, outcome.output, self.site_key, outcome.inputs)
+        click.echo(
+            f"rebuilt {display_path(outcome.output)} ({pages_text(outcome.pages)}) "
+            f"in {elapsed * 1000:.0f} ms"
+        )
 
     def on_change(self, changed: list[Path]) -> None:
         """Rebuild what ``changed`` affects, reloading settings and sheets when needed."""
@@ -96,26 +124,30 @@ class Watcher:
             changed, self.sheets, self.images, self.site, self.failed
         )
         if site_changed:
-            self.site = load_site(self.site.root)
-            self.site_key = site_fingerprint(self.site, self.pdf_variant)
-            forget_warm_state()
+            self.builder = self._builder(load_site(self.site.root))
+            self.site_key = site_fingerprint(self.site, self.profile)
         self.rebuild(sheet for sheet in affected if sheet.exists())
 
 
 def watch_and_rebuild(
-    paths: Iterable[Path], site: Site, out_dir: Path, pdf_variant: str | None
+    paths: Iterable[Path],
+    site: Site,
+    out_dir: Path | None,
+    pdf_variant: str | None,
+    *,
+    strict: bool = False,
 ) -> None:
     """Build once, then rebuild on every saved change until interrupted."""
-    watcher = Watcher(list(paths), site, out_dir, pdf_variant)
+    watcher = Watcher(list(paths), site, out_dir, pdf_variant, strict=strict)
     watcher.rebuild(watcher.sheets)
     count = len(watcher.sheets)
     click.echo(f"watching {count} sheet{'s' * (count != 1)}; press Ctrl-C to stop", err=True)
-    watched = [site.content_dir, site.templates_dir, site.config_path, site.emblem, *paths]
+    watched = [site.content_dir, site.templates_dir, site.config_path, site.emblem_path, *paths]
     try:
         for changes in watchfiles.watch(*dict.fromkeys(watched), debounce=50, step=10):
             try:
                 watcher.on_change([Path(name) for _, name in changes])
             except FactsheetError as error:
-                error.show()
+                click.echo(error.format_message(), err=True)
     except KeyboardInterrupt:
         click.echo("stopped watching", err=True)

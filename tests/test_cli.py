@@ -10,8 +10,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import pytest
-from click.testing import CliRunner, Result
-from conftest import PROJECT_ROOT, flat, pdfinfo, pdftotext, write_sheet
+from helpers import PROJECT_ROOT, flat, invoke, pdfinfo, pdftotext, write_sheet
 
 from factsheet.cli import cli
 
@@ -32,11 +31,6 @@ label: Fact Sheet
 ---
 The issue date of this sheet was forgotten.
 """
-
-
-def invoke(*args: str) -> Result:
-    """Run the CLI in-process, capturing stdout and stderr together."""
-    return CliRunner().invoke(cli, list(args))
 
 
 def test_group_help_lists_commands() -> None:

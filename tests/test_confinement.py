@@ -16,15 +16,24 @@ from pathlib import Path
 
 import pikepdf
 import pytest
-from click.testing import CliRunner, Result
-from conftest import flat, make_project, pdfinfo, pdftotext, squeeze, write_sheet
+from click.testing import Result
+from helpers import (
+    flat,
+    invoke,
+    make_project,
+    pdfinfo,
+    pdftotext,
+    sheet_text,
+    squeeze,
+    write_sheet,
+)
 from PIL import Image, PngImagePlugin
 
-from factsheet.cli import cli
 from factsheet.config import Site, load_site
 from factsheet.errors import FactsheetError
 from factsheet.pdf import PROJECT_URL, PdfRenderer, resolve_confined
 from factsheet.pipeline import prepare
+from factsheet.profiles import build_profile
 
 MARKER = "TOP-SECRET-MARKER-5c1d9e"
 # An image size no project image has: an image XObject of this size is the secret image.
@@ -101,7 +110,7 @@ def setting(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Setting:
 
 
 def build(*paths: str) -> Result:
-    return CliRunner().invoke(cli, ["pdf", "-j", "1", *paths])
+    return invoke("pdf", "-j", "1", *paths)
 
 
 def pdf_streams(pdf: Path) -> Iterator[bytes]:
@@ -332,7 +341,7 @@ def test_yaml_python_tags_run_nothing(setting: Setting, tag: str) -> None:
     """A YAML tag that would run code is refused at its line, and the code does not run."""
     pwned = setting.project.parent / "pwned"
     command = f"[touch {pwned}]" if tag.endswith("system") else f"[[touch, {pwned}]]"
-    write_sheet(setting.project, "tag", f"---\ntitle: {tag} {command}\ndate: 2010-06-11\n---\nB.\n")
+    write_sheet(setting.project, "tag", sheet_text(f"{tag} {command}", "B.", date="2010-06-11"))
     result = build("content/tag.md")
     assert result.exit_code == 1
     assert result.stderr.splitlines()[0] == (
@@ -340,7 +349,7 @@ def test_yaml_python_tags_run_nothing(setting: Setting, tag: str) -> None:
     )
     settings = setting.project / "factsheet.yaml"
     settings.write_text(f"agency: {tag} {command}\n", encoding="utf-8")
-    result = CliRunner().invoke(cli, ["check"])
+    result = invoke("check")
     assert result.exit_code == 1
     assert result.stderr.splitlines() == [
         f"factsheet.yaml:1: field `agency`: YAML tag {tag} is not allowed (values are data)"
@@ -440,7 +449,9 @@ def test_resolve_confined_refuses_other_urls(
 def renderer_and_document(setting: Setting) -> tuple[PdfRenderer, object]:
     write_sheet(setting.project, "fence", FM + "Hello PLACEHOLDER.\n")
     site = load_site(setting.project)
-    return PdfRenderer(site), prepare(setting.project / "content" / "fence.md", site)
+    profile = build_profile(site)
+    prepared = prepare(setting.project / "content" / "fence.md", site, profile)
+    return PdfRenderer(site, profile), prepared.document
 
 
 def _injected(s: Setting, port: int) -> dict[str, str]:
@@ -464,7 +475,7 @@ def test_fetcher_refuses_html_that_reaches_out(
     html = document.html.replace("PLACEHOLDER", _injected(setting, server.port)[name])
     target = setting.project / "dist" / "fence.pdf"
     try:
-        renderer.write(dataclasses.replace(document, html=html), target)
+        renderer.write(dataclasses.replace(document, html=html))
     except FactsheetError as error:
         assert error.format_message().startswith("content/fence.md: refused to read ")
     except BaseException as error:  # WeasyPrint's fatal fetch error is one

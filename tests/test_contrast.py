@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import pytest
 import tinycss2
 import tinycss2.color3
-from conftest import PROJECT_ROOT
+from helpers import PROJECT_ROOT
 
 STYLESHEET = PROJECT_ROOT / "templates" / "factsheet.css"
 WHITE = (1.0, 1.0, 1.0, 1.0)

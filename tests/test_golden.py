@@ -10,7 +10,7 @@ import os
 import subprocess
 from pathlib import Path
 
-from conftest import TESTS_DIR
+from helpers import TESTS_DIR
 from PIL import Image, ImageChops
 
 GOLDEN = TESTS_DIR / "golden" / "international-criminal-court-1.png"

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pikepdf
 import pytest
-from conftest import (
+from helpers import (
     ICC_SOURCE,
     SUBSET_PREFIX,
     body_text_size,

@@ -14,23 +14,26 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
-from conftest import flat, pdftotext, run_python, write_sheet
+from click.testing import Result
+from helpers import (
+    flat,
+    invoke,
+    pdftotext,
+    run_python,
+    sections_body,
+    sheet_text,
+    write_sheet,
+)
 
 import factsheet.manifest as manifest_module
-from factsheet.cli import cli
-from factsheet.config import load_site
+from factsheet.config import Site, load_site
 from factsheet.manifest import MANIFEST_NAME, Manifest, file_digest, site_fingerprint
+from factsheet.profiles import OutputProfile, build_profile
 
 SUMMARY = re.compile(r"^(\d+) built, (\d+) skipped, (\d+) failed in \d+\.\d\d s$")
 WROTE = re.compile(r"^wrote dist/(?P<name>[\w-]+)\.pdf \(\d+ pages?\)$")
 UP_TO_DATE = re.compile(r"^up to date dist/(?P<name>[\w-]+)\.pdf$")
 NAMES = ("a", "b", "c")
-
-
-def sheet_text(title: str, body: str = "A short paragraph of the sheet.", extra: str = "") -> str:
-    """A minimal valid content file; ``extra`` is added to the front matter."""
-    return f"---\ntitle: {title}\ndate: 2020-05-06\n{extra}---\n{body}\n"
 
 
 def svg(colour: str) -> str:
@@ -39,11 +42,6 @@ def svg(colour: str) -> str:
         '<svg xmlns="http://www.w3.org/2000/svg" width="80" height="20">'
         f'<rect width="80" height="20" fill="{colour}"/></svg>\n'
     )
-
-
-def invoke(*args: str) -> Result:
-    """Run the CLI in-process (stdout and stderr kept apart)."""
-    return CliRunner().invoke(cli, list(args))
 
 
 def counts(result: Result) -> tuple[int, int, int]:
@@ -316,14 +314,13 @@ def test_corrupt_manifest_rebuilds_without_crashing(in_project: Path, garbage: b
 
 # Failed sheets --------------------------------------------------------------------------------
 
-OVER_BUDGET_BODY = "\n\n".join(
-    f"## Section {number}\n\n" + "This paragraph fills the page with words. " * 30
-    for number in range(1, 13)
+OVER_BUDGET_BODY = sections_body(
+    12, " ".join(["This paragraph fills the page with words."] * 30), paragraphs=1
 )
 BAD_SHEETS = {
-    "front-matter": (sheet_text("Bad", extra="colour: blue\n"), r"content/b\.md:4: unknown field"),
+    "front-matter": (sheet_text("Bad", colour="blue"), r"content/b\.md:4: unknown field"),
     "page-budget": (
-        sheet_text("Too Long", OVER_BUDGET_BODY, extra="max_pages: 1\n"),
+        sheet_text("Too Long", OVER_BUDGET_BODY, max_pages=1),
         r"content/b\.md:\d+: renders to \d+ pages, budget is 1",
     ),
 }
@@ -353,7 +350,7 @@ def test_sheet_that_breaks_after_a_good_build_is_retried(built: Path) -> None:
     """A built sheet edited into an error fails, keeps failing on every build (its old PDF is
     not reported up to date), and is rebuilt once fixed."""
     good = (built / "content" / "c.md").read_text(encoding="utf-8")
-    write_sheet(built, "c", sheet_text("Sheet C", extra="colour: blue\n"))
+    write_sheet(built, "c", sheet_text("Sheet C", colour="blue"))
     for _ in range(2):
         result = invoke("pdf", "-j", "1")
         assert result.exit_code == 1, result.output
@@ -463,13 +460,18 @@ def test_file_digest_of_missing_file(tmp_path: Path) -> None:
     assert file_digest(tmp_path / "nothing.png") == "missing"
 
 
+def profile_of(site: Site, pdf_variant: str) -> OutputProfile:
+    """The default output profile of ``site`` with ``pdf_variant``."""
+    return build_profile(site, pdf_variant=pdf_variant)
+
+
 def test_site_fingerprint_is_stable(project: Path) -> None:
     """The same project, settings and variant give the same fingerprint; content does not
     enter it."""
     site = load_site(project)
-    first = site_fingerprint(site, "pdf/ua-1")
+    first = site_fingerprint(site, profile_of(site, "pdf/ua-1"))
     write_sheet(project, "a", sheet_text("Sheet A"))
-    assert site_fingerprint(load_site(project), "pdf/ua-1") == first
+    assert site_fingerprint(load_site(project), profile_of(load_site(project), "pdf/ua-1")) == first
 
 
 def test_site_fingerprint_follows_tool_versions(
@@ -478,7 +480,7 @@ def test_site_fingerprint_follows_tool_versions(
     """Upgrading WeasyPrint, pikepdf or factsheet changes the fingerprint (so every sheet
     rebuilds)."""
     site = load_site(project)
-    base = site_fingerprint(site, "pdf/ua-1")
+    base = site_fingerprint(site, profile_of(site, "pdf/ua-1"))
     real_version = manifest_module.metadata.version
 
     for upgraded in ("weasyprint", "pikepdf"):
@@ -488,20 +490,20 @@ def test_site_fingerprint_follows_tool_versions(
 
         with monkeypatch.context() as patch:
             patch.setattr(manifest_module.metadata, "version", newer)
-            assert site_fingerprint(site, "pdf/ua-1") != base, upgraded
+            assert site_fingerprint(site, profile_of(site, "pdf/ua-1")) != base, upgraded
     with monkeypatch.context() as patch:
         patch.setattr(manifest_module, "__version__", "99.0.0")
-        assert site_fingerprint(site, "pdf/ua-1") != base
-    assert site_fingerprint(site, "pdf/ua-1") == base
+        assert site_fingerprint(site, profile_of(site, "pdf/ua-1")) != base
+    assert site_fingerprint(site, profile_of(site, "pdf/ua-1")) == base
 
 
 def test_site_fingerprint_follows_variant_settings_and_templates(project: Path) -> None:
     """The variant, factsheet.yaml, and any file under templates/ (changed or added) each
     change the fingerprint."""
-    seen = {site_fingerprint(load_site(project), "pdf/ua-1")}
+    seen = {site_fingerprint(load_site(project), profile_of(load_site(project), "pdf/ua-1"))}
 
     def fingerprint() -> str:
-        return site_fingerprint(load_site(project), "pdf/ua-1")
+        return site_fingerprint(load_site(project), profile_of(load_site(project), "pdf/ua-1"))
 
     steps: list[Callable[[], object]] = [
         lambda: append_to(project / "factsheet.yaml", "\n# a comment\n"),
@@ -509,7 +511,9 @@ def test_site_fingerprint_follows_variant_settings_and_templates(project: Path) 
         lambda: append_to(project / "templates" / "base.html", "\n"),
         lambda: (project / "templates" / "fonts" / "New.ttf").write_bytes(b"not a font"),
     ]
-    assert site_fingerprint(load_site(project), "pdf/a-2u") not in seen
+    assert (
+        site_fingerprint(load_site(project), profile_of(load_site(project), "pdf/a-2u")) not in seen
+    )
     for step in steps:
         step()
         value = fingerprint()
@@ -527,8 +531,8 @@ def test_a_save_during_the_render_is_rebuilt_next_time(
     source = write_sheet(in_project, "a", sheet_text("Sheet A"))
     real_prepare = pipeline_module.prepare
 
-    def prepare_then_save(path: Path, site: object) -> object:
-        document = real_prepare(path, site)  # type: ignore[arg-type]
+    def prepare_then_save(path: Path, *args: object, **options: object) -> object:
+        document = real_prepare(path, *args, **options)  # type: ignore[arg-type]
         path.write_text(sheet_text("Sheet A", body="Saved while rendering."), encoding="utf-8")
         return document
 

@@ -21,28 +21,24 @@ from pathlib import Path
 
 import pikepdf
 import pytest
-from conftest import PROJECT_ROOT, make_project, run_cli, write_sheet
+from helpers import PROJECT_ROOT, make_project, run_cli, sections_body, sheet_text, write_sheet
 
 from factsheet import cli
 from factsheet.files import atomic_output
 
 NAME = "interrupted"
-SHORT = "---\ntitle: Interrupted Build\ndate: 2020-01-02\n---\nA short first version.\n"
+SHORT = sheet_text("Interrupted Build", "A short first version.", date="2020-01-02")
 
 
-def long_version(sections: int = 60) -> str:
+def long_version(sections: int = 60, title: str = "Interrupted Build") -> str:
     """About 17 letter pages: long enough that rendering takes a good second."""
-    lines = ["---", "title: Interrupted Build", "date: 2020-01-02", "max_pages: 40", "---", ""]
-    for section in range(1, sections + 1):
-        lines += [f"## Section {section}", ""]
-        for paragraph in range(1, 4):
-            lines += [
-                f"Paragraph {section}.{paragraph} has enough ordinary words to fill several "
-                "printed lines, so that the whole sheet runs to many pages and takes a while "
-                "to lay out, which leaves time to interrupt the build part-way through it.",
-                "",
-            ]
-    return "\n".join(lines)
+    body = sections_body(
+        sections,
+        "Paragraph {section}.{paragraph} has enough ordinary words to fill several printed "
+        "lines, so that the whole sheet runs to many pages and takes a while to lay out, which "
+        "leaves time to interrupt the build part-way through it.",
+    )
+    return sheet_text(title, body, date="2020-01-02", max_pages=40)
 
 
 @dataclass(frozen=True)
@@ -256,8 +252,7 @@ def test_two_concurrent_builds_into_one_folder(tmp_path: Path) -> None:
     opens, no temporary file is left and the manifest is valid JSON."""
     project = make_project(tmp_path / "project")
     for index in range(2):
-        text = long_version(12).replace("Interrupted Build", f"Concurrent Build {index}")
-        write_sheet(project, f"concurrent-{index}", text)
+        write_sheet(project, f"concurrent-{index}", long_version(12, f"Concurrent Build {index}"))
     out = tmp_path / "shared"
     processes = [start_build(project, "-j", "1", "--out", str(out)) for _ in range(2)]
     for process in processes:

@@ -8,11 +8,12 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from conftest import write_sheet
+from helpers import sheet_text, write_sheet
 
 from factsheet.config import Site, load_site
 from factsheet.content import Sheet, load_sheet
 from factsheet.markdown import render_body
+from factsheet.profiles import build_profile
 from factsheet.render import render_document
 
 
@@ -55,7 +56,7 @@ def site(project: Path) -> Site:
 
 def make_sheet(project: Path, site: Site, body: str, title: str = "Unit Test Sheet") -> Sheet:
     """Write ``content/unit.md`` with minimal front matter and ``body``; load it."""
-    path = write_sheet(project, "unit", f"---\ntitle: {title}\ndate: 2020-01-02\n---\n{body}\n")
+    path = write_sheet(project, "unit", sheet_text(title, body, date="2020-01-02"))
     return load_sheet(path, site)
 
 
@@ -158,7 +159,7 @@ def test_jinja_syntax_stays_literal(project: Path, site: Site) -> None:
         "The total is {{ 7*7 }} and {% if true %}yes{% endif %}.",
         title='"Budget {{ 7*7 }}"',
     )
-    document = render_document(sheet, render_body(sheet, site), site)
+    document = render_document(sheet, render_body(sheet, site), site, build_profile(site))
     assert "The total is {{ 7*7 }} and {% if true %}yes{% endif %}." in document.html
     assert "<title>Budget {{ 7*7 }}</title>" in document.html
     assert "<h1>Budget {{ 7*7 }}</h1>" in document.html
@@ -228,7 +229,7 @@ def test_repeated_link_repeats_note_number(project: Path, site: Site) -> None:
 )
 def test_dates_are_printed_in_the_sheets_language(lang: str, first: str, eleventh: str) -> None:
     """The printed date follows `lang`, as a reader of that language writes it."""
-    from factsheet.content import format_date
+    from factsheet.locale import locale_for
 
-    assert format_date(datetime.date(2010, 6, 1), lang) == first
-    assert format_date(datetime.date(2010, 6, 11), lang) == eleventh
+    assert locale_for(lang).format_date(datetime.date(2010, 6, 1)) == first
+    assert locale_for(lang).format_date(datetime.date(2010, 6, 11)) == eleventh

@@ -14,10 +14,17 @@ import sys
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
-from conftest import PROJECT_ROOT, page_count, run_cli, run_python, write_sheet
+from helpers import (
+    PROJECT_ROOT,
+    invoke,
+    page_count,
+    run_cli,
+    run_python,
+    sections_body,
+    sheet_text,
+    write_sheet,
+)
 
-from factsheet.cli import cli
 from factsheet.manifest import MANIFEST_NAME
 
 SUMMARY = re.compile(r"^(\d+) built, (\d+) skipped, (\d+) failed in \d+\.\d\d s$")
@@ -34,12 +41,7 @@ PARAGRAPH = (
 def generated_sheet(index: int) -> str:
     """A small sheet with a table, a link footnote and a Markdown footnote."""
     rows = "\n".join(f"| Region {row} | {100 + row * index} |" for row in range(1, 4))
-    return f"""\
----
-title: Generated Sheet {index}
-date: 2021-0{1 + index % 9}-1{index % 10}
-office: Bureau of Public Affairs
----
+    body = f"""\
 {PARAGRAPH} See [the program site](https://example.org/p{index}).[^n]
 
 ## Figures
@@ -48,16 +50,20 @@ office: Bureau of Public Affairs
 |---|---:|
 {rows}
 
-[^n]: Figures are for fiscal year {2000 + index}.
-"""
-
-
-def long_sheet(sections: int, extra: str = "") -> str:
-    """A sheet of several pages (``extra`` is added to the front matter)."""
-    body = "\n\n".join(
-        f"## Section {number}\n\n" + (PARAGRAPH + " ") * 12 for number in range(1, sections + 1)
+[^n]: Figures are for fiscal year {2000 + index}."""
+    return sheet_text(
+        f"Generated Sheet {index}",
+        body,
+        date=f"2021-0{1 + index % 9}-1{index % 10}",
+        office="Bureau of Public Affairs",
     )
-    return f"---\ntitle: A Longer Sheet\ndate: 2022-02-02\n{extra}---\n{body}\n"
+
+
+def long_sheet(sections: int, **fields: object) -> str:
+    """A sheet of several pages: each section one long paragraph (``fields`` are added to the
+    front matter)."""
+    body = sections_body(sections, " ".join([PARAGRAPH] * 12), paragraphs=1)
+    return sheet_text("A Longer Sheet", body, date="2022-02-02", **fields)
 
 
 BAD_SHEET = """\
@@ -70,11 +76,6 @@ colour: blue
 
 Text.
 """
-
-
-def invoke(*args: str) -> Result:
-    """Run the CLI in-process (stdout and stderr kept apart)."""
-    return CliRunner().invoke(cli, list(args))
 
 
 def summary_counts(stderr: str) -> tuple[int, int, int]:
@@ -155,7 +156,7 @@ def test_parallel_bad_sheets_are_reported_and_others_built(six_sheets: Path) -> 
     ``path:line: message`` intact (the same lines `check` prints), exit status is 1, and
     every good sheet is built."""
     write_sheet(six_sheets, "bad", BAD_SHEET)
-    write_sheet(six_sheets, "too-long", long_sheet(8, extra="max_pages: 1\n"))
+    write_sheet(six_sheets, "too-long", long_sheet(8, max_pages=1))
     result = run_cli(["pdf", "-j", "2"], cwd=six_sheets)
     assert result.returncode == 1, result.stdout + result.stderr
     assert summary_counts(result.stderr) == (6, 0, 2)

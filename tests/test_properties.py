@@ -18,13 +18,14 @@ from pathlib import Path
 import pikepdf
 import pytest
 import yaml
-from conftest import make_project
+from helpers import make_project
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from factsheet.config import Site, load_site
 from factsheet.errors import FactsheetError, display_path
-from factsheet.pipeline import build_one, check
+from factsheet.pipeline import Builder, BuildOptions, check
+from factsheet.profiles import build_profile
 
 PROBLEM_LINE = re.compile(r"^[^:\n]+:(\d+:)? .+")
 KNOWN_FIELDS = ["title", "date", "label", "office", "dateline", "lang", "summary", "keywords"]
@@ -243,8 +244,13 @@ _counter = itertools.count()
 
 
 def assert_located(error: FactsheetError, path: Path, data: bytes) -> None:
-    """Every line of the error names ``path``, and a line number is one of the file's lines."""
-    lines_in_file = max(1, data.count(b"\n") + (not data.endswith(b"\n")))
+    """Every line of the error names ``path``, and a line number is one of the file's lines.
+
+    Lines are counted as an editor (and the tool) counts them: CRLF, LF and a lone CR each end
+    a line.
+    """
+    text = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+    lines_in_file = max(1, text.count(b"\n") + (not text.endswith(b"\n")))
     prefix = display_path(path) + ":"
     message = error.format_message()
     assert message, "empty message"
@@ -268,7 +274,7 @@ def test_check_either_passes_or_locates_every_problem(
     path = project / "content" / f"check-{next(_counter)}.md"
     path.write_bytes(data)
     try:
-        (outcome,) = check([path], site)
+        (outcome,) = check([path], site, build_profile(site))
     finally:
         path.unlink()
     if outcome.error is not None:
@@ -299,7 +305,7 @@ def test_build_either_writes_a_pdf_or_locates_every_problem(
     path.write_bytes(data)
     out = tmp_path / f"out-{next(_counter)}"
     try:
-        outcome = build_one(path, site, out, site.pdf_variant)
+        outcome = Builder(site, BuildOptions(build_profile(site, out_dir=out))).build_one(path)
     finally:
         path.unlink()
     if outcome.error is not None:

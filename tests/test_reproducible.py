@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pikepdf
 import pytest
-from conftest import LONG_SOURCE, PROJECT_ROOT, front_matter, make_project, write_sheet
+from helpers import LONG_SOURCE, PROJECT_ROOT, front_matter, make_project, write_sheet
 from PIL import Image
 
 TABLE_AND_IMAGE_SHEET = """\

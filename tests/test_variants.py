@@ -15,10 +15,7 @@ from pathlib import Path
 
 import pikepdf
 import pytest
-from click.testing import CliRunner, Result
-from conftest import ICC_SOURCE, make_project, pdfinfo
-
-from factsheet.cli import cli
+from helpers import ICC_SOURCE, invoke, make_project, pdfinfo
 
 VARIANTS = ("pdf/ua-1", "pdf/ua-2", "pdf/a-2u", "pdf/a-3u", "pdf/a-2a", "pdf/a-3a", "none")
 
@@ -64,10 +61,6 @@ def variant_project(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     with pytest.MonkeyPatch.context() as patch:
         patch.chdir(root)
         yield root
-
-
-def invoke(*args: str) -> Result:
-    return CliRunner().invoke(cli, list(args))
 
 
 @pytest.fixture(scope="module")

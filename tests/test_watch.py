@@ -14,16 +14,10 @@ from pathlib import Path
 from typing import IO
 
 import pytest
-from conftest import PROJECT_ROOT, flat, pdftotext, write_sheet
+from helpers import PROJECT_ROOT, flat, invoke, pdftotext, sheet_text, write_sheet
 
 from factsheet.config import Site, load_site
 from factsheet.watch import affected_sheets
-
-
-def sheet_text(title: str, body: str, extra: str = "") -> str:
-    """A minimal content file; ``extra`` is added to the front matter."""
-    return f"---\ntitle: {title}\ndate: 2020-05-06\n{extra}---\n{body}\n"
-
 
 # affected_sheets ------------------------------------------------------------------------------
 
@@ -211,7 +205,7 @@ def test_watch_rebuilds_on_save_and_survives_errors(project: Path) -> None:
         lines.wait_for(rebuilt, retouch=save(source, edited))
         assert "An edited paragraph about pomegranates." in flat(pdftotext(pdf))
 
-        broken = sheet_text("Watched Sheet", "A broken paragraph.", extra="colour: blue\n")
+        broken = sheet_text("Watched Sheet", "A broken paragraph.", colour="blue")
         lines.wait_for(r"^content/a\.md:4: unknown field `colour`", retouch=save(source, broken))
         time.sleep(0.5)  # let a late event (if any) be handled before checking it is alive
         assert process.poll() is None, f"watch stopped after an error:\n{lines.output()}"
@@ -242,7 +236,7 @@ def test_watch_rebuilds_on_save_and_survives_errors(project: Path) -> None:
 def test_an_emblem_change_rebuilds_every_sheet(site: Site, layout: tuple) -> None:
     """The emblem is part of every sheet, wherever factsheet.yaml keeps it."""
     sheets, images = layout
-    affected, site_changed = affected_sheets([site.emblem], sheets, images, site)
+    affected, site_changed = affected_sheets([site.emblem_path], sheets, images, site)
     assert (affected, site_changed) == (sheets, True)
 
 
@@ -262,10 +256,8 @@ def test_watcher_builds_a_sheet_once_its_missing_image_is_saved(
 ) -> None:
     """The first build fails (image missing); saving the image rebuilds the sheet, and the
     manifest then knows the PDF is current, so a later `pdf` skips it."""
-    from click.testing import CliRunner
     from PIL import Image
 
-    from factsheet.cli import cli
     from factsheet.watch import Watcher
 
     write_sheet(in_project, "a", sheet_text("Sheet A", "![A chart](chart.png)"))
@@ -277,5 +269,5 @@ def test_watcher_builds_a_sheet_once_its_missing_image_is_saved(
     Image.new("RGB", (40, 20), (0, 94, 162)).save(image)
     watcher.on_change([image])
     assert "rebuilt dist/a.pdf (1 page)" in capsys.readouterr().out
-    result = CliRunner().invoke(cli, ["pdf", "-j", "1"])
+    result = invoke("pdf", "-j", "1")
     assert "0 built, 1 skipped, 0 failed" in result.stderr

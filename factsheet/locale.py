@@ -1,0 +1,203 @@
+"""The words the tool itself prints or speaks, in a sheet's language.
+
+A :class:`Locale` is built from a sheet's ``lang`` (a BCP 47 tag). Dates come from Babel
+(CLDR); the tool's own words (the default label, "Page N of M", a link's description for screen
+readers, quotation marks, the default agency, tagline and disclaimer) come from a gettext
+message catalog, ``factsheet/locales/<language>.po``. Adding a language is adding a catalog:
+copy ``factsheet/locales/factsheet.pot`` to ``<language>.po`` and translate it. Catalogs are
+compiled to ``.mo`` files by ``make`` (``python -m factsheet.locale``), and again whenever a
+``.po`` file is newer than its ``.mo``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+import gettext
+import io
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import babel
+import babel.dates
+
+CATALOG_DIR = Path(__file__).parent / "locales"
+TEMPLATE_NAME = "factsheet.pot"
+ENGLISH = "en"
+
+# Message contexts of the entries that are settings rather than sentences.
+QUOTES_CONTEXT = "quotation marks: double open, double close, single open, single close"
+FIRST_DAY_CONTEXT = "date pattern for the first day of a month (CLDR syntax), or 'long'"
+
+
+def _(message: str) -> str:
+    """Mark ``message`` for the catalog template; it is translated where it is used."""
+    return message
+
+
+# The tool's own words, in English: the msgids of every catalog.
+DEFAULT_LABEL = _("Fact Sheet")
+PAGE_OF_PAGES = _("Page {page} of {pages}")
+LINK_DESCRIPTION = _("Link to {address}")
+DEFAULT_AGENCY = _("U.S. Department of State")
+DEFAULT_TAGLINE = _("Diplomacy in Action")
+DEFAULT_DISCLAIMER = _(
+    "Links to non-U.S. Government Internet sites should not be construed as an endorsement "
+    "of those sites or the information contained therein."
+)
+ENGLISH_QUOTES = "“ ” ‘ ’"
+CLDR_LONG_DATE = "long"
+MESSAGES = (DEFAULT_LABEL, PAGE_OF_PAGES, LINK_DESCRIPTION, DEFAULT_AGENCY, DEFAULT_TAGLINE)
+
+
+@dataclass(frozen=True)
+class PageNumbering:
+    """ "Page N of M" split around its two numbers, for a CSS ``content`` value."""
+
+    before: str
+    between: str
+    after: str
+
+
+@dataclass(frozen=True)
+class Locale:
+    """Everything language-dependent that the tool prints or speaks for one sheet."""
+
+    tag: str
+    catalog: gettext.NullTranslations
+    has_catalog: bool
+    cldr: babel.Locale
+
+    def translate(self, message: str, context: str | None = None) -> str:
+        """``message`` in this locale's language (English when the catalog lacks it)."""
+        if context is None:
+            return self.catalog.gettext(message)
+        return self.catalog.pgettext(context, message)
+
+    def format_date(self, date: datetime.date) -> str:
+        """The date as a fact sheet prints it: ``June 11, 2010``, ``11 juin 2010``."""
+        pattern = CLDR_LONG_DATE
+        if date.day == 1:
+            pattern = self.translate(CLDR_LONG_DATE, FIRST_DAY_CONTEXT)
+        # CLDR writes some spaces as U+202F NARROW NO-BREAK SPACE, which the bundled Latin
+        # fonts lack: a no-break space keeps the meaning and has a glyph.
+        return babel.dates.format_date(date, pattern, locale=self.cldr).replace("\u202f", "\xa0")
+
+    @property
+    def default_label(self) -> str:
+        """The label of a sheet that sets none: "Fact Sheet"."""
+        return self.translate(DEFAULT_LABEL)
+
+    @property
+    def page_numbering(self) -> PageNumbering:
+        """The words of the footer's "Page N of M"."""
+        text = self.translate(PAGE_OF_PAGES)
+        before, _, rest = text.partition("{page}")
+        between, _, after = rest.partition("{pages}")
+        return PageNumbering(before, between, after)
+
+    def link_description(self, address: str) -> str:
+        """What a screen reader says of a link: "Link to https://…"."""
+        return self.translate(LINK_DESCRIPTION).replace("{address}", address)
+
+    @property
+    def quotes(self) -> list[str]:
+        """Double open, double close, single open, single close quotation marks."""
+        marks = self.translate(ENGLISH_QUOTES, QUOTES_CONTEXT).split(" ")
+        return marks if len(marks) == 4 else ENGLISH_QUOTES.split(" ")
+
+    @property
+    def agency(self) -> str:
+        """The agency name when the settings give none."""
+        return self.translate(DEFAULT_AGENCY)
+
+    @property
+    def tagline(self) -> str:
+        """The tagline when the settings give none."""
+        return self.translate(DEFAULT_TAGLINE)
+
+    @property
+    def disclaimer(self) -> str:
+        """The external-link disclaimer when the settings give none."""
+        return self.translate(DEFAULT_DISCLAIMER)
+
+
+def catalog_languages() -> list[str]:
+    """The languages that have a message catalog (English needs none: it is the msgids)."""
+    return sorted(path.stem for path in CATALOG_DIR.glob("*.po"))
+
+
+@lru_cache(maxsize=64)
+def locale_for(tag: str) -> Locale:
+    """The locale of a BCP 47 tag: its catalog (by full tag, then language) and CLDR data."""
+    subtags = tag.replace("_", "-").split("-")
+    candidates = ["_".join([subtags[0].lower(), *subtags[1:]]), subtags[0].lower()]
+    catalog: gettext.NullTranslations = gettext.NullTranslations()
+    has_catalog = candidates[-1] == ENGLISH
+    for candidate in dict.fromkeys(candidates):
+        compiled = _compiled_catalog(candidate)
+        if compiled is not None:
+            catalog, has_catalog = gettext.GNUTranslations(io.BytesIO(compiled)), True
+            break
+    # Without a catalog every word is English, the date included: a sheet never mixes the two.
+    cldr = _cldr_locale(subtags) if has_catalog else babel.Locale.parse(ENGLISH)
+    return Locale(tag=tag, catalog=catalog, has_catalog=has_catalog, cldr=cldr)
+
+
+def _cldr_locale(subtags: list[str]) -> babel.Locale:
+    for candidate in ("_".join(subtags), subtags[0]):
+        try:
+            return babel.Locale.parse(candidate)
+        except (ValueError, babel.UnknownLocaleError):
+            continue
+    return babel.Locale.parse(ENGLISH)
+
+
+def _compiled_catalog(language: str) -> bytes | None:
+    """The ``.mo`` bytes of a language's catalog, compiled anew when the ``.po`` is newer."""
+    source = CATALOG_DIR / f"{language}.po"
+    if not source.is_file():
+        return None
+    compiled = source.with_suffix(".mo")
+    try:
+        if compiled.stat().st_mtime_ns >= source.stat().st_mtime_ns:
+            return compiled.read_bytes()
+    except OSError:
+        pass  # not compiled yet
+    data = compile_catalog(source)
+    # On a read-only installation the catalog compiled in memory is used as it is.
+    with contextlib.suppress(OSError):
+        _write_atomically(compiled, data)
+    return data
+
+
+def compile_catalog(source: Path) -> bytes:
+    """Compile a ``.po`` catalog to ``.mo`` bytes (with Babel's reader and writer)."""
+    from babel.messages import mofile, pofile  # noqa: PLC0415 - only when compiling
+
+    with source.open("rb") as file:
+        catalog = pofile.read_po(file, locale=source.stem)
+    output = io.BytesIO()
+    mofile.write_mo(output, catalog)
+    return output.getvalue()
+
+
+def _write_atomically(target: Path, data: bytes) -> None:
+    from .files import atomic_output  # noqa: PLC0415 - files imports errors only
+
+    with atomic_output(target) as temporary:
+        temporary.write_bytes(data)
+
+
+def compile_all() -> list[Path]:
+    """Compile every catalog whose ``.mo`` is missing or older; return the ``.mo`` paths."""
+    return [
+        CATALOG_DIR / f"{language}.mo"
+        for language in catalog_languages()
+        if _compiled_catalog(language) is not None
+    ]
+
+
+if __name__ == "__main__":
+    compile_all()

@@ -1,0 +1,274 @@
+"""The lint pass: check the token stream, record each problem at its line, note what is there.
+
+A core rule that runs after markdown-it's own (and after the footnote plugin has gathered the
+definitions at the end of the stream). It changes nothing that is printed; it records:
+
+- every problem, at the file line it is on: links that cannot be printed, images that are
+  missing, outside ``content/``, given as addresses or without alt text, headings that skip a
+  level, footnotes cited but never defined or defined but never cited;
+- what later stages and commands read: the sheet's links, images, headings, footnotes and the
+  text of each block (which the PDF stage names when a page budget is exceeded);
+- on each image token, the checked file (``meta["path"]``) and whether it is decorative.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import MutableMapping, Sequence
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+from xml.etree import ElementTree
+
+from markdown_it import MarkdownIt
+from markdown_it.rules_core import StateCore
+from markdown_it.token import Token
+
+from .state import Block, DocumentState, Footnote, Heading, Link
+
+LINK_SCHEMES = ("http", "https", "mailto")
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp")
+# Written right after an image, marks it as decorative: no alt text, left out of the read text.
+DECORATIVE = '{alt=""}'
+# A citation left as text after parsing is one whose definition does not exist.
+CITATION = re.compile(r"\[\^([^\]\s]+)\]")
+# What a block is called in a message, by its HTML tag.
+BLOCK_NAMES = {
+    "h2": "heading",
+    "h3": "heading",
+    "h4": "heading",
+    "h5": "heading",
+    "h6": "heading",
+    "p": "paragraph",
+    "li": "list item",
+    "tr": "table row",
+    "blockquote": "quotation",
+    "table": "table",
+    "ul": "list",
+    "ol": "list",
+}
+# Enough of a block's text to name it in a message.
+BLOCK_TEXT_LENGTH = 61
+
+
+def lint_plugin(md: MarkdownIt) -> None:
+    """Register the lint pass as a core rule."""
+    md.core.ruler.push("factsheet_lint", lint_rule)
+
+
+def lint_rule(state: StateCore) -> None:
+    """Check every token of the document and fill in the :class:`Body`'s inventory."""
+    document = DocumentState.of(state.env)
+    main, document.definitions = split_definitions(state.tokens)
+    _Linter(document).check(main)
+    _check_uncited_footnotes(document, state.env)
+
+
+def split_definitions(tokens: list[Token]) -> tuple[list[Token], dict[int, list[Token]]]:
+    """Separate the footnote definitions (which the plugin appends at the end) from the body."""
+    start = next(
+        (index for index, token in enumerate(tokens) if token.type == "footnote_block_open"),
+        None,
+    )
+    if start is None:
+        return tokens, {}
+    definitions: dict[int, list[Token]] = {}
+    current: list[Token] | None = None
+    for token in tokens[start:]:
+        if token.type == "footnote_open":
+            current = definitions.setdefault(token.meta["id"], [])
+        elif token.type == "footnote_close":
+            current = None
+        elif current is not None:
+            current.append(token)
+    return tokens[:start], definitions
+
+
+class _Linter:
+    """Walks the tokens in reading order, footnotes at their first citation."""
+
+    def __init__(self, document: DocumentState) -> None:
+        self.document = document
+        self.body = document.body
+        self.line = document.sheet.body_line
+        self.cited: set[int] = set()
+        # Blocks open at this point, whose text is still being gathered.
+        self.open_blocks: list[tuple[int, str, list[str]]] = []
+
+    def problem(self, message: str, line: int | None = None) -> None:
+        self.document.collector.add(self.line if line is None else line, message)
+
+    def check(self, tokens: Sequence[Token]) -> None:
+        for index, token in enumerate(tokens):
+            self.line = self.document.line_of(token.map, self.line)
+            if token.nesting == 1 and token.map:
+                self.open_blocks.append((self.line, token.tag, []))
+                if token.type == "heading_open":
+                    self.heading(token, tokens[index + 1])
+            elif token.nesting == -1 and self.open_blocks and token.tag == self.open_blocks[-1][1]:
+                self.close_block()
+            elif token.type == "inline":
+                self.inline(token.children or [], in_note=False)
+
+    def close_block(self) -> None:
+        line, tag, parts = self.open_blocks.pop()
+        if line not in self.body.blocks:
+            text = " ".join("".join(parts).split()).replace("'", "’")
+            self.body.blocks[line] = Block(BLOCK_NAMES.get(tag, "block"), text)
+
+    def gather_text(self, text: str) -> None:
+        for _, _, parts in self.open_blocks:
+            if sum(map(len, parts)) < BLOCK_TEXT_LENGTH:
+                parts.append(text)
+
+    def inline(self, children: Sequence[Token], in_note: bool) -> None:
+        start_line = self.line
+        for index, token in enumerate(children):
+            if token.type in ("softbreak", "hardbreak"):
+                self.line += 1
+                self.gather_text(" ")
+            elif token.type in ("text", "code_inline"):
+                if token.type == "text":
+                    for match in CITATION.finditer(token.content):
+                        self.problem(f"footnote [^{match.group(1)}] is cited but never defined")
+                if not in_note:
+                    self.gather_text(token.content)
+            elif token.type == "footnote_ref":
+                self.footnote_ref(token, in_note)
+            elif token.type == "link_open":
+                self.link(children, index)
+            elif token.type == "image":
+                self.image(token)
+        self.line = start_line
+
+    def footnote_ref(self, token: Token, in_note: bool) -> None:
+        footnote_id = token.meta["id"]
+        if in_note:
+            self.problem("a footnote cannot cite another footnote")
+            return
+        if footnote_id in self.cited:
+            return
+        self.cited.add(footnote_id)
+        self.body.footnotes.append(Footnote(token.meta["label"], self.line))
+        saved = self.line
+        for part in self.document.definitions.get(footnote_id, []):
+            self.line = self.document.line_of(part.map, self.line)
+            if part.type == "inline":
+                self.inline(part.children or [], in_note=True)
+        self.line = saved
+
+    def link(self, children: Sequence[Token], index: int) -> None:
+        href = str(children[index].attrGet("href") or "")
+        closing = next(
+            (i for i in range(index + 1, len(children)) if children[i].type == "link_close"),
+            len(children),
+        )
+        text = "".join(token.content for token in children[index + 1 : closing])
+        self.body.links.append(Link(href, text, self.line))
+        if href.startswith("#"):
+            return
+        scheme = urlsplit(href).scheme.lower()
+        if scheme in LINK_SCHEMES:
+            return
+        if scheme:
+            self.problem(f"link to {href!r}: only http, https and mailto links can be printed")
+        else:
+            self.problem(
+                f"link to {href!r} has no scheme: write the full address, e.g. https://{href}"
+            )
+
+    def image(self, token: Token) -> None:
+        source = str(token.attrGet("src") or "")
+        alt = "".join(child.content for child in token.children or [])
+        written = dict(token.meta.get("insecure_attrs", {}))
+        decorative = written.pop("alt", None) == ""
+        for name in written:
+            self.problem(
+                f"image {source!r}: attribute `{name}` is not supported; the only one is "
+                f"{DECORATIVE}, for a purely decorative image"
+            )
+        if decorative and alt.strip():
+            self.problem(f"image {source!r} has alt text and is marked decorative: choose one")
+        elif not decorative and not alt.strip():
+            self.problem(
+                f"image {source!r} has no alt text: write ![what it shows]({source}), "
+                f"or ![]({source}){DECORATIVE} for a purely decorative image"
+            )
+        path = self.image_file(source)
+        if path is None:
+            return
+        token.meta["path"] = path
+        token.meta["decorative"] = decorative
+        self.body.images.append(path)
+        if path.suffix.lower() == ".svg":
+            # What the SVG draws in from beside it is an input of the sheet too.
+            content_root = self.document.site.content_dir.resolve()
+            self.body.images.extend(
+                reference
+                for reference in svg_references(path)
+                if reference.is_relative_to(content_root)
+            )
+        if decorative:
+            self.body.decorative_images.append(path)
+
+    def image_file(self, source: str) -> Path | None:
+        """The image file ``source`` names, or ``None`` (and a problem) if it cannot be used."""
+        if urlsplit(source).scheme or source.startswith("/"):
+            self.problem(f"image {source!r} must be a file next to the content, not an address")
+            return None
+        path = (self.document.sheet.path.parent / unquote(source)).resolve()
+        if not path.is_relative_to(self.document.site.content_dir.resolve()):
+            self.problem(f"image {source!r} is outside the content folder")
+            return None
+        if not path.is_file():
+            self.problem(f"image {source!r} not found")
+            return None
+        if path.suffix.lower() not in IMAGE_SUFFIXES:
+            self.problem(f"image {source!r} is not a PNG, JPEG, GIF, SVG or WebP file")
+            return None
+        return path
+
+    def heading(self, token: Token, inline: Token) -> None:
+        level = int(token.tag[1])
+        previous = self.body.headings[-1].level if self.body.headings else 1
+        if level == 1:
+            self.problem("the title is the only level-1 heading: use `##` for a section heading")
+        elif level > previous + 1:
+            self.problem(
+                f"heading level {level} follows level {previous}: use {'#' * (previous + 1)}"
+            )
+        self.body.headings.append(Heading(level, inline.content, self.line))
+
+
+def _check_uncited_footnotes(document: DocumentState, env: MutableMapping[str, Any]) -> None:
+    footnotes = env.get("footnotes", {})
+    refs: dict[str, int] = footnotes.get("refs", {}) if isinstance(footnotes, dict) else {}
+    sheet = document.sheet
+    lines = sheet.body.split("\n")
+    for label, footnote_id in refs.items():
+        if footnote_id == -1:
+            name = label[1:]
+            line = next(
+                (i for i, text in enumerate(lines) if text.lstrip().startswith(f"[^{name}]:")), 0
+            )
+            document.collector.add(
+                sheet.body_line + line, f"footnote [^{name}] is defined but never cited"
+            )
+
+
+_SVG_LINKS = ("href", "{http://www.w3.org/1999/xlink}href")
+
+
+def svg_references(path: Path) -> list[Path]:
+    """The local files an SVG image refers to (``<image href="…">``, ``<use href="…">``)."""
+    try:
+        root = ElementTree.parse(path).getroot()
+    except (ElementTree.ParseError, OSError):
+        return []  # WeasyPrint reports an unreadable image when it renders it
+    found = []
+    for element in root.iter():
+        for attribute in _SVG_LINKS:
+            target = element.get(attribute, "").split("#")[0]
+            if target and not urlsplit(target).scheme and not target.startswith("/"):
+                found.append((path.parent / unquote(target)).resolve())
+    return list(dict.fromkeys(found))

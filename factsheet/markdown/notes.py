@@ -1,0 +1,161 @@
+"""Links and footnotes become notes at the foot of the page: addresses on paper, one disclaimer.
+
+Paper cannot be clicked, so every link whose text is not already its address gets the address
+in a note, and the first link to a host outside the U.S. Government also carries the
+external-link disclaimer. A Markdown footnote is printed where it is first cited. All notes
+share one numbering in reading order: each is a ``note`` token, printed in place as
+``<span class="note">`` and floated by the stylesheet to the foot of the page that cites it.
+A note cited again (the same footnote, the same address) repeats its number (``note_call``).
+Inside a note, which cannot carry a note of its own, a link's address goes in parentheses.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from urllib.parse import unquote, urlsplit
+
+from markdown_it import MarkdownIt
+from markdown_it.rules_core import StateCore
+from markdown_it.token import Token
+
+from .lint import LINK_SCHEMES
+from .state import DocumentState
+
+GOVERNMENT_SUFFIXES = ("gov", "mil", "fed.us")
+
+
+def notes_plugin(md: MarkdownIt) -> None:
+    """Register the links-to-notes transform (after the lint pass)."""
+    md.core.ruler.push("factsheet_notes", notes_rule)
+
+
+def is_government_host(host: str, extra_domains: Sequence[str]) -> bool:
+    """True when ``host`` belongs to the U.S. Government (.gov, .mil, .fed.us or listed)."""
+    host = host.lower().rstrip(".")
+    return any(
+        host == domain or host.endswith("." + domain)
+        for domain in (*GOVERNMENT_SUFFIXES, *extra_domains)
+    )
+
+
+def printed_address(url: str) -> str:
+    """The address as printed on paper: mail addresses without ``mailto:``."""
+    if url.lower().startswith("mailto:"):
+        return unquote(url[len("mailto:") :])
+    return url
+
+
+def _comparable(address: str) -> str:
+    address = address.strip().lower()
+    address = re.sub(r"^(https?://|mailto:)", "", address)
+    return address.rstrip("/")
+
+
+def notes_rule(state: StateCore) -> None:
+    """Put notes after links and in place of footnote citations; drop the definitions block."""
+    document = DocumentState.of(state.env)
+    start = next(
+        (i for i, token in enumerate(state.tokens) if token.type == "footnote_block_open"),
+        len(state.tokens),
+    )
+    del state.tokens[start:]
+    numbering = _Numbering(document)
+    for token in state.tokens:
+        if token.type == "inline" and token.children:
+            token.children = numbering.inline(token.children, in_note=False)
+
+
+class _Numbering:
+    """Hands out note numbers in reading order and remembers what was already noted."""
+
+    def __init__(self, document: DocumentState) -> None:
+        self.document = document
+        self.body = document.body
+        self.note_of_footnote: dict[int, int] = {}
+        self.note_of_address: dict[str, int] = {}
+        self.disclaimer_given = False
+
+    def inline(self, children: list[Token], in_note: bool) -> list[Token]:
+        output: list[Token] = []
+        for index, token in enumerate(children):
+            if token.type == "footnote_ref":
+                output.extend(self.footnote(token, in_note))
+                continue
+            output.append(token)
+            if token.type == "link_close":
+                output.extend(self.link_note(children, index, in_note))
+        return output
+
+    def new_note(self, children: list[Token]) -> Token:
+        self.body.note_count += 1
+        note = Token("note", "span", 0)
+        note.children = children
+        return note
+
+    def repeated(self, number: int) -> Token:
+        call = Token("note_call", "span", 0)
+        call.meta["number"] = number
+        return call
+
+    def footnote(self, token: Token, in_note: bool) -> list[Token]:
+        footnote_id = token.meta["id"]
+        if in_note:  # reported by the lint pass
+            return []
+        if footnote_id in self.note_of_footnote:
+            return [self.repeated(self.note_of_footnote[footnote_id])]
+        inner: list[Token] = []
+        for part in self.document.definitions.get(footnote_id, []):
+            if part.type == "inline":
+                if inner:
+                    inner.append(_text(" "))
+                inner.extend(self.inline(part.children or [], in_note=True))
+        self.note_of_footnote[footnote_id] = self.body.note_count + 1
+        return [self.new_note(inner)]
+
+    def link_note(self, children: list[Token], closing: int, in_note: bool) -> list[Token]:
+        opening = next(i for i in range(closing - 1, -1, -1) if children[i].type == "link_open")
+        href = str(children[opening].attrGet("href") or "")
+        scheme = urlsplit(href).scheme.lower()
+        if scheme not in LINK_SCHEMES:
+            return []
+        link_text = "".join(token.content for token in children[opening + 1 : closing])
+        needs_address = _comparable(link_text) != _comparable(href)
+        host = urlsplit(href).hostname or ""
+        external = scheme != "mailto" and not is_government_host(
+            host, self.document.site.government_domains
+        )
+        needs_disclaimer = external and not self.disclaimer_given
+        if needs_disclaimer:
+            self.disclaimer_given = True
+        address = _span("url", printed_address(href))
+        disclaimer = _span("disclaimer", self.document.sheet.disclaimer)
+        if in_note:
+            printed = [_text(" ("), address, _text(")")] if needs_address else []
+            return [*printed, _text(" "), disclaimer] if needs_disclaimer else printed
+        if not needs_disclaimer:
+            if not needs_address:
+                return []
+            if href in self.note_of_address:
+                return [self.repeated(self.note_of_address[href])]
+        parts: list[Token] = []
+        if needs_address:
+            self.note_of_address.setdefault(href, self.body.note_count + 1)
+            parts.append(address)
+        if needs_disclaimer:
+            parts.extend([_text(" "), disclaimer] if parts else [disclaimer])
+        return [self.new_note(parts)]
+
+
+def _text(content: str) -> Token:
+    token = Token("text", "", 0)
+    token.content = content
+    return token
+
+
+def _span(css_class: str, content: str) -> Token:
+    """A span of printed text with a class (``url``, ``disclaimer``)."""
+    token = Token("note_part", "span", 0)
+    token.attrSet("class", css_class)
+    token.content = content
+    return token

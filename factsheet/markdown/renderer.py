@@ -1,0 +1,63 @@
+"""The print renderer: prints the (linted, annotated) token stream as HTML, and nothing else.
+
+In markdown-it-py's own style, every public method named after a token type is a render rule;
+helpers are private, so none is taken for a rule by accident.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from html import escape
+from typing import Any
+
+from markdown_it.renderer import RendererHTML
+from markdown_it.token import Token
+
+from .state import DocumentState
+
+
+class PrintRenderer(RendererHTML):
+    """Renders a sheet's tokens for print (one renderer serves every document: state is in env)."""
+
+    def render(self, tokens: Sequence[Token], options: Any, env: Any) -> str:
+        """Render the block tokens; each block carries the file line it starts on."""
+        document = DocumentState.of(env)
+        for token in tokens:
+            if token.map and token.nesting == 1:
+                # Lets a page-budget overflow be reported at its source line.
+                token.attrSet("data-line", str(document.line_of(token.map, 0)))
+        return super().render(tokens, options, env)
+
+    def text(self, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
+        """Text, escaped; a quote that smart quotes could not pair is an apostrophe on paper."""
+        return escape(tokens[idx].content.replace("'", "’"), quote=False)
+
+    def note(self, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
+        """A note, in place: the stylesheet floats it to the foot of the page."""
+        inner = self.renderInline(tokens[idx].children or [], options, env)
+        return f'<span class="note">{inner}</span>'
+
+    def note_call(self, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
+        """A note cited again: its number, not the note a second time."""
+        return f'<span class="note-call">{tokens[idx].meta["number"]}</span>'
+
+    def note_part(self, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
+        """A printed address or the disclaimer inside a note."""
+        token = tokens[idx]
+        return f'<span class="{token.attrGet("class")}">{escape(token.content)}</span>'
+
+    def image(self, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
+        """An image the lint pass accepted, by its file URL; decorative ones with empty alt."""
+        token = tokens[idx]
+        path = token.meta.get("path")
+        if path is None:
+            return ""
+        if token.meta.get("decorative"):
+            return f'<img class="decorative" src="{escape(path.as_uri())}" alt="">'
+        alt = self.renderInlineAsText(token.children or [], options, env)
+        return f'<img src="{escape(path.as_uri())}" alt="{escape(alt)}">'
+
+    def th_open(self, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
+        """A header cell, with its scope for screen readers."""
+        tokens[idx].attrSet("scope", "col")
+        return self.renderToken(tokens, idx, options, env)

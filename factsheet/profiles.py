@@ -1,0 +1,113 @@
+"""Output profiles: what a build produces and where it goes.
+
+One :class:`OutputProfile` says everything about a build's output that is not in a sheet: the
+paper, the PDF variant, bleed and crop marks, the output folder and the file name. It owns the
+output path of every sheet, gives the CSS that the page needs from it (as data, escaped for
+CSS), and is part of the manifest key, so that a change of profile rebuilds. A new kind of
+output (a print shop's, say) is a new entry in :data:`PROFILES`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from .config import PAPER_SIZES, Site
+from .locale import Locale
+
+DEFAULT_PROFILE = "screen"
+
+
+@dataclass(frozen=True)
+class OutputProfile:
+    """What one build writes: the paper, the PDF flavour, the marks, and where files go."""
+
+    name: str
+    out_dir: Path
+    paper: str
+    pdf_variant: str
+    # Subfolder of ``out_dir`` for this profile's files; "" writes into ``out_dir`` itself.
+    subfolder: str = ""
+    bleed: str | None = None
+    marks: str | None = None
+
+    def output_path(self, sheet_name: str, suffix: str = ".pdf") -> Path:
+        """Where the file of the sheet named ``sheet_name`` is written."""
+        return self.folder / f"{sheet_name}{suffix}"
+
+    @property
+    def folder(self) -> Path:
+        """The folder this profile writes into (its manifest lives there too)."""
+        return self.out_dir / self.subfolder if self.subfolder else self.out_dir
+
+    @property
+    def page_size(self) -> str:
+        """The CSS ``@page size`` of the paper."""
+        return PAPER_SIZES[self.paper]
+
+    @property
+    def fingerprint(self) -> str:
+        """Everything about the profile that shapes a file's bytes, for the manifest key."""
+        return (
+            f"profile {self.name} paper {self.paper} variant {self.pdf_variant} "
+            f"bleed {self.bleed} marks {self.marks}"
+        )
+
+    def page_css(self, locale: Locale) -> str:
+        """The ``@page`` rules this profile and the sheet's language add to the stylesheets.
+
+        Every value is written as a CSS string or keyword by :func:`css_string`, never pasted
+        into a template: a word with a quote or backslash prints as itself.
+        """
+        numbering = locale.page_numbering
+        parts = (
+            css_string(numbering.before) if numbering.before else "",
+            "counter(page)",
+            css_string(numbering.between) if numbering.between else "",
+            "counter(pages)",
+            css_string(numbering.after) if numbering.after else "",
+        )
+        footer = " ".join(part for part in parts if part)
+        rules = [f"size: {self.page_size};"]
+        if self.bleed:
+            rules.append(f"bleed: {self.bleed};")
+        if self.marks:
+            rules.append(f"marks: {self.marks};")
+        rules.append(f"@bottom-right {{ content: {footer}; }}")
+        return "@page {\n  " + "\n  ".join(rules) + "\n}\n"
+
+
+def css_string(text: str) -> str:
+    """``text`` as a double-quoted CSS string that means exactly ``text``.
+
+    Quotes and backslashes are escaped, and so are ``<`` and ``&``, so that the string is also
+    safe inside an HTML ``<style>`` element.
+    """
+    escaped = []
+    for char in text:
+        if char in '"\\<>&' or not char.isprintable():
+            escaped.append(f"\\{ord(char):x} ")
+        else:
+            escaped.append(char)
+    return '"' + "".join(escaped) + '"'
+
+
+def screen_profile(site: Site, out_dir: Path, pdf_variant: str) -> OutputProfile:
+    """Today's PDFs: the site's paper, tagged PDF/UA by default, straight into ``out_dir``."""
+    return OutputProfile(
+        name=DEFAULT_PROFILE, out_dir=out_dir, paper=site.paper, pdf_variant=pdf_variant
+    )
+
+
+PROFILES = {DEFAULT_PROFILE: screen_profile}
+
+
+def build_profile(
+    site: Site,
+    *,
+    name: str = DEFAULT_PROFILE,
+    out_dir: Path | None = None,
+    pdf_variant: str | None = None,
+) -> OutputProfile:
+    """The profile ``name`` for ``site``, with the command line's folder and variant if given."""
+    return PROFILES[name](site, out_dir or site.root / "dist", pdf_variant or site.pdf_variant)

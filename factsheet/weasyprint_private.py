@@ -1,0 +1,31 @@
+"""Everything factsheet relies on in WeasyPrint 70 that is not its documented public API.
+
+The project pins WeasyPrint to the 70.x series (``pyproject.toml``) because of this list; a new
+major version must be checked against each entry. The public API used elsewhere: ``HTML``,
+``CSS``, ``Document.write_pdf``, ``Page.anchors``, ``text.fonts.FontConfiguration`` and
+``urls.URLFetcher`` / ``URLFetcherResponse`` / ``FatalURLFetchingError`` (documented under
+"URL fetchers").
+
+Importing this module does not import WeasyPrint.
+"""
+
+from __future__ import annotations
+
+import re
+
+# The log message WeasyPrint 70 writes for an image without alt text (pdf/tags.py). A decorative
+# image has ``alt=""`` on purpose: the PDF stage drops this message for those images.
+MISSING_ALT_MESSAGE = 'Image "%s" has no required alt description'
+
+# How WeasyPrint 70 opens a marked-content sequence in a page's content stream:
+# "/Span\n<</MCID 12>>\nBDC". The tagging stage rewrites these bytes directly (and falls back
+# to parsing the stream when the layout is not this one).
+MARKED_CONTENT = re.compile(rb"/[A-Za-z]+\n<</MCID (\d+)>>\nBDC")
+
+# WeasyPrint 70 tags each page's footnote area as a document-level /NonStruct whose children
+# are one /Span per note; the tagging stage makes those /Note elements.
+FOOTNOTE_AREA_ROLE = "/NonStruct"
+FOOTNOTE_ROLE = "/Span"
+
+# The page margin boxes (running header, footer) are marked content whose structure elements
+# WeasyPrint 70 leaves out of the tree; the tagging stage re-marks them as artifacts.
