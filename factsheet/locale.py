@@ -18,9 +18,10 @@ import io
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import babel
-import babel.dates
+if TYPE_CHECKING:
+    import babel
 
 CATALOG_DIR = Path(__file__).parent / "locales"
 TEMPLATE_NAME = "factsheet.pot"
@@ -80,6 +81,8 @@ class Locale:
         pattern = CLDR_LONG_DATE
         if date.day == 1:
             pattern = self.translate(CLDR_LONG_DATE, FIRST_DAY_CONTEXT)
+        import babel.dates  # noqa: PLC0415 - lazy: a build with nothing to do never needs it
+
         # CLDR writes some spaces as U+202F NARROW NO-BREAK SPACE, which the bundled Latin
         # fonts lack: a no-break space keeps the meaning and has a glyph.
         return babel.dates.format_date(date, pattern, locale=self.cldr).replace("\u202f", "\xa0")
@@ -141,11 +144,13 @@ def locale_for(tag: str) -> Locale:
             catalog, has_catalog = gettext.GNUTranslations(io.BytesIO(compiled)), True
             break
     # Without a catalog every word is English, the date included: a sheet never mixes the two.
-    cldr = _cldr_locale(subtags) if has_catalog else babel.Locale.parse(ENGLISH)
+    cldr = _cldr_locale(subtags if has_catalog else [ENGLISH])
     return Locale(tag=tag, catalog=catalog, has_catalog=has_catalog, cldr=cldr)
 
 
 def _cldr_locale(subtags: list[str]) -> babel.Locale:
+    import babel  # noqa: PLC0415 - lazy: a build with nothing to do never needs it
+
     for candidate in ("_".join(subtags), subtags[0]):
         try:
             return babel.Locale.parse(candidate)

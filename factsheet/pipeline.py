@@ -26,10 +26,12 @@ from .files import (
     harfbuzz_subset_missing,
     remove_stale_temporaries,
 )
+from .locale import locale_for
 from .manifest import Manifest, file_digest, site_fingerprint
+from .markdown import parser as markdown_parser
 from .markdown import render_body
 from .profiles import OutputProfile
-from .render import HtmlDocument, render_document
+from .render import HtmlDocument, render_document, template_environment
 
 if TYPE_CHECKING:
     from .pdf import PdfRenderer
@@ -221,8 +223,13 @@ class Builder:
         return self._renderer
 
     def warm_up(self) -> None:
-        """Get the renderer ready (before forking workers that inherit it)."""
+        """Get the renderer, the default layout's template, the site language's words and its
+        Markdown parser ready (before forking workers that inherit them)."""
         self.renderer.warm_up(DEFAULT_LAYOUT)
+        template_environment(self.site.templates_dir).get_template(
+            self.site.layout_template(DEFAULT_LAYOUT)
+        )
+        markdown_parser(locale_for(self.site.lang))
 
     def build_one(self, path: Path) -> Outcome:
         """Prepare and render one sheet in this process."""

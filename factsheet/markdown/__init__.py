@@ -32,7 +32,7 @@ from . import lint, notes
 from .renderer import PrintRenderer
 from .state import Block, Body, DocumentState, Footnote, Heading, Link
 
-__all__ = ["Block", "Body", "Footnote", "Heading", "Link", "new_parser", "render_body"]
+__all__ = ["Block", "Body", "Footnote", "Heading", "Link", "new_parser", "parser", "render_body"]
 
 # In the order their core rules run, after markdown-it's own.
 PLUGINS: tuple[Callable[[MarkdownIt], None], ...] = (lint.lint_plugin, notes.notes_plugin)
@@ -66,9 +66,9 @@ def render_body(sheet: Sheet, site: Site) -> Body:
     collector = ProblemCollector(sheet.path)
     state = DocumentState(sheet=sheet, site=site, collector=collector)
     env: dict[str, Any] = {DocumentState.KEY: state}
-    parser = _parser(sheet.locale)
-    tokens = parser.parse(sheet.body, env)
-    html = parser.renderer.render(tokens, parser.options, env)
+    markdown = parser(sheet.locale)
+    tokens = markdown.parse(sheet.body, env)
+    html = markdown.renderer.render(tokens, markdown.options, env)
     collector.raise_if_any()
     state.body.html = html
     state.body.warnings.extend(collector.warnings)
@@ -78,8 +78,8 @@ def render_body(sheet: Sheet, site: Site) -> Body:
 _parsers: dict[str, MarkdownIt] = {}
 
 
-def _parser(locale: Locale) -> MarkdownIt:
-    # A parser holds no per-document state (that is in env), so one per language is reused.
+def parser(locale: Locale) -> MarkdownIt:
+    """The parser of a language, made once: it holds no per-document state (that is in env)."""
     if locale.tag not in _parsers:
         _parsers[locale.tag] = new_parser(locale)
     return _parsers[locale.tag]
