@@ -1,7 +1,9 @@
 """The build: find the sheets, prepare each (load → markdown → render), write PDFs, report.
 
 Preparing a sheet never imports WeasyPrint; only the PDF stage does, once per process, in the
-:class:`Builder` that a command creates and passes where it is needed.
+:class:`Builder` that a command creates and passes where it is needed. The Markdown and
+template stages are imported when the first sheet is prepared, so that a build with nothing
+to do loads neither.
 """
 
 from __future__ import annotations
@@ -28,13 +30,11 @@ from .files import (
 )
 from .locale import locale_for
 from .manifest import Manifest, file_digest, site_fingerprint
-from .markdown import parser as markdown_parser
-from .markdown import render_body
 from .profiles import OutputProfile
-from .render import HtmlDocument, render_document, template_environment
 
 if TYPE_CHECKING:
     from .pdf import PdfRenderer
+    from .render import HtmlDocument
 
 CONTENT_SUFFIX = ".md"
 # Messages that belong to no sheet (a missing system library); the CLI prints them.
@@ -96,6 +96,10 @@ def prepare(
     Raises every problem in the file at once: front matter and body are both checked. With
     ``strict``, a warning fails the sheet too.
     """
+    # Lazy: a build with nothing to do (and `--help`) never loads markdown-it or Jinja2.
+    from .markdown import render_body  # noqa: PLC0415
+    from .render import render_document  # noqa: PLC0415
+
     sheet, collector = read_sheet(path, site)
     try:
         body = render_body(sheet, site)
@@ -225,6 +229,9 @@ class Builder:
     def warm_up(self) -> None:
         """Get the renderer, the default layout's template, the site language's words and its
         Markdown parser ready (before forking workers that inherit them)."""
+        from .markdown import parser as markdown_parser  # noqa: PLC0415
+        from .render import template_environment  # noqa: PLC0415
+
         self.renderer.warm_up(DEFAULT_LAYOUT)
         template_environment(self.site.templates_dir).get_template(
             self.site.layout_template(DEFAULT_LAYOUT)
