@@ -225,7 +225,11 @@ def pdf(
     site = session.site
     sheets = [path for path in find_sheets(paths, site) if in_shard(path, shard)]
     options = BuildOptions(
-        profile=session.profile(out_dir, pdf_variant), jobs=jobs, force=force, strict=strict
+        profile=session.profile(out_dir, pdf_variant),
+        jobs=jobs,
+        force=force,
+        strict=strict,
+        debug=session.debug,
     )
     started: list[Path] = []
     outcomes = write_pdfs(sheets, site, options, on_start=started.append)
@@ -246,7 +250,13 @@ def pdf(
 def html(session: Session, paths: tuple[Path, ...], out_dir: Path | None, strict: bool) -> None:
     """Write the HTML document each PDF is rendered from (opens in a browser)."""
     site = session.site
-    outcomes = write_html(find_sheets(paths, site), site, session.profile(out_dir), strict=strict)
+    outcomes = write_html(
+        find_sheets(paths, site),
+        site,
+        session.profile(out_dir),
+        strict=strict,
+        debug=session.debug,
+    )
     report = _collect(outcomes, "wrote")
     _summary(report)
     if report.failed:
@@ -260,7 +270,13 @@ def html(session: Session, paths: tuple[Path, ...], out_dir: Path | None, strict
 def check_command(session: Session, paths: tuple[Path, ...], strict: bool) -> None:
     """Validate content files without rendering; print every problem as path:line: message."""
     site = session.site
-    outcomes = check(find_sheets(paths, site), site, session.profile(None), strict=strict)
+    outcomes = check(
+        find_sheets(paths, site),
+        site,
+        session.profile(None),
+        strict=strict,
+        debug=session.debug,
+    )
     report = _collect(outcomes, "ok", quiet_success=True)
     bad = len(report.failed)
     sheets = f"{len(report.outcomes)} sheet{'s' * (len(report.outcomes) != 1)}"
@@ -285,7 +301,7 @@ def watch(
     """Rebuild the sheets a saved change affects, until interrupted (Ctrl-C)."""
     from .watch import watch_and_rebuild  # noqa: PLC0415 - only this command needs watchfiles
 
-    watch_and_rebuild(paths, session.site, out_dir, pdf_variant, strict=strict)
+    watch_and_rebuild(paths, session.site, out_dir, pdf_variant, strict=strict, debug=session.debug)
 
 
 @cli.command()

@@ -15,6 +15,7 @@ from . import fields
 from .errors import FactsheetError, ProblemCollector
 from .fields import declare
 from .files import read_text_file
+from .svg import svg_inputs
 
 CONFIG_NAME = "factsheet.yaml"
 
@@ -142,9 +143,22 @@ def load_site(root: Path) -> Site:
     site = Site(root=root.resolve(), **settings)
     emblem_field = values.get("emblem") if values else None
     line = emblem_field.line if emblem_field else None
-    if not site.is_readable(site.emblem_path):
+    try:
+        readable, exists = site.is_readable(site.emblem_path), site.emblem_path.is_file()
+    except (ValueError, OSError, RuntimeError):
+        # A NUL byte, a name too long for the file system, a link loop.
+        collector.add(line, "field `emblem`: not a usable file name")
+        readable = exists = True
+    if not readable:
         collector.add(line, "field `emblem`: must be a file inside templates/ or content/")
-    elif not site.emblem_path.is_file():
+    elif not exists:
         collector.add(line, f"field `emblem`: no file {site.emblem}")
+    elif site.emblem_path.suffix.lower() == ".svg":
+        for target in svg_inputs(site.emblem_path, site.readable_dirs).refused:
+            collector.add(
+                line,
+                f"field `emblem`: the SVG draws {target[:80]!r}, which cannot be used: an SVG "
+                "may draw only files inside content/ or templates/",
+            )
     collector.raise_if_any()
     return site

@@ -127,12 +127,30 @@ def split_front_matter(text: str, path: Path) -> tuple[str, str, int]:
     )
 
 
+def refuse_outside_content(path: Path, site: Site) -> None:
+    """Refuse, before reading it, a content file that is not (once links are followed) in
+    ``content/``: a build reads nothing outside ``templates/`` and ``content/``."""
+    try:
+        real = path.resolve()
+    except (OSError, RuntimeError):
+        return  # a link loop: reading it reports the problem
+    content = site.content_dir.resolve()
+    if real.is_relative_to(content):
+        return
+    if path.absolute().parent.resolve().is_relative_to(content):
+        raise FactsheetError(
+            path, None, "is a symbolic link to a file outside content/: refused, not read"
+        )
+    raise FactsheetError(path, None, "is outside content/: content files must be inside it")
+
+
 def read_sheet(path: Path, site: Site) -> tuple[Sheet, ProblemCollector]:
     """Read one content file; return the sheet and every front-matter problem found.
 
     Fields with problems get placeholder values, so that the body can still be checked and
     every problem in the file reported in one pass.
     """
+    refuse_outside_content(path, site)
     front, body, body_line = split_front_matter(read_text_file(path), path)
     collector = ProblemCollector(path)
     values, problems = fields.read_mapping(front, path, 1, "front matter")

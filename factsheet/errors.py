@@ -15,13 +15,23 @@ from pathlib import Path
 
 
 def display_path(path: Path | str) -> str:
-    """Return ``path`` relative to the working directory when it lies below it."""
+    """Return ``path`` relative to the working directory when it lies below it.
+
+    The path as given is tried first, so that a symbolic link is named as the user knows it.
+    """
     path = Path(path)
+    cwd = Path.cwd()
+    candidates = [path.absolute()]
     try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
+        candidates.append(path.resolve())
+        cwd = cwd.resolve()
     except (ValueError, OSError, RuntimeError):
-        # OSError/RuntimeError: a path the file system cannot resolve (too long, a loop).
-        return str(path)
+        pass  # a path the file system cannot resolve (a link loop, a name too long)
+    for candidate in candidates:
+        for folder in (Path.cwd(), cwd):
+            if candidate.is_relative_to(folder):
+                return str(candidate.relative_to(folder))
+    return str(path)
 
 
 class Severity(Enum):
@@ -129,6 +139,23 @@ class ProblemCollector:
         """Raise every recorded error together, if there is one."""
         if self.problems:
             raise ProblemsError(self.problems)
+
+
+def unexpected(path: Path, error: Exception) -> FactsheetError:
+    """An exception nobody foresaw while handling the file at ``path``, as that file's error.
+
+    A batch reports it against the sheet and goes on with the others; ``--debug`` shows the
+    traceback instead.
+    """
+    if isinstance(error, RecursionError):
+        return FactsheetError(path, None, "too deeply nested to process (a recursion limit)")
+    if isinstance(error, MemoryError):
+        return FactsheetError(path, None, "too large to process (out of memory)")
+    return FactsheetError(
+        path,
+        None,
+        f"internal error: {type(error).__name__}: {error} (run with --debug for the traceback)",
+    )
 
 
 def problems_of(error: FactsheetError) -> list[FactsheetError]:

@@ -180,12 +180,11 @@ def read_mapping(
     YAML at all) and the problems found.
     """
     try:
-        alias = next((e for e in yaml.parse(text, Loader=yaml.SafeLoader) if _is_alias(e)), None)
-        if alias is not None:
-            # Front matter never needs them, and they allow recursive or exponentially large
-            # values ("billion laughs").
-            line = alias.start_mark.line + 1 + line_offset
-            return None, [FactsheetError(path, line, "YAML aliases (*name) are not allowed here")]
+        refusal = _refused_structure(text)
+        if refusal is not None:
+            event, reason = refusal
+            line = event.start_mark.line + 1 + line_offset
+            return None, [FactsheetError(path, line, reason)]
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as error:
         return None, [yaml_problem(path, error, text, line_offset)]
@@ -235,8 +234,28 @@ def read_mapping(
     return values, problems
 
 
-def _is_alias(event: yaml.Event) -> bool:
-    return isinstance(event, yaml.AliasEvent)
+# Deeper than any real setting, far below what PyYAML's recursive composer can handle.
+MAX_NESTING = 20
+
+
+def _refused_structure(text: str) -> tuple[yaml.Event, str] | None:
+    """The first event of a structure this tool refuses, with the reason, or ``None``.
+
+    Aliases: front matter never needs them, and they allow recursive or exponentially large
+    values ("billion laughs"). Deep nesting: PyYAML composes recursively and would exhaust the
+    stack.
+    """
+    depth = 0
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        if isinstance(event, yaml.AliasEvent):
+            return event, "YAML aliases (*name) are not allowed here"
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_NESTING:
+                return event, f"YAML value nested more than {MAX_NESTING} levels deep"
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+    return None
 
 
 _SAFE_TAG_PREFIX = "tag:yaml.org,2002:"
@@ -350,6 +369,12 @@ def text(value: Any) -> str:
     result = " ".join(str(value).split())
     if not result:
         raise ValueError("must not be empty")
+    surrogate = next((char for char in result if "\ud800" <= char <= "\udfff"), None)
+    if surrogate is not None:
+        raise ValueError(
+            f"U+{ord(surrogate):04X} is half of a UTF-16 pair, not a character: remove the "
+            "escape that writes it"
+        )
     return result
 
 

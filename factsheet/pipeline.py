@@ -8,10 +8,12 @@ to do loads neither.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import gc
 import logging
 import multiprocessing
+import os
 import signal
 import zlib
 from collections.abc import Callable, Iterable, Iterator
@@ -21,7 +23,14 @@ from typing import TYPE_CHECKING
 
 from .config import Site
 from .content import DEFAULT_LAYOUT, read_sheet
-from .errors import FactsheetError, Problem, ProblemsError, display_path, problems_of
+from .errors import (
+    FactsheetError,
+    Problem,
+    ProblemsError,
+    display_path,
+    problems_of,
+    unexpected,
+)
 from .files import (
     HARFBUZZ_SUBSET_HINT,
     atomic_output,
@@ -61,7 +70,7 @@ def find_sheets(paths: Iterable[Path], site: Site) -> list[Path]:
             found.append(path)
         else:
             raise FactsheetError(path, None, "no such file or folder")
-    unique = list(dict.fromkeys(path.resolve() for path in found))
+    unique = list(dict.fromkeys(_resolved(path, site) for path in found))
     by_name: dict[str, Path] = {}
     for path in unique:
         if path.stem in by_name:
@@ -73,6 +82,20 @@ def find_sheets(paths: Iterable[Path], site: Site) -> list[Path]:
             )
         by_name[path.stem] = path
     return unique
+
+
+def _resolved(path: Path, site: Site) -> Path:
+    """``path`` with symbolic links resolved; as it is (absolute) when they cannot be, or when
+    they lead outside ``content/``.
+
+    A link loop, a name too long or a link to a file elsewhere is then that sheet's error when
+    it is read (named as the user knows it), not the batch's.
+    """
+    try:
+        real = path.resolve()
+    except (OSError, RuntimeError):
+        return path.absolute()
+    return real if real.is_relative_to(site.content_dir.resolve()) else path.absolute()
 
 
 @dataclass(frozen=True)
@@ -158,32 +181,54 @@ class Report:
 
 
 def check(
-    paths: list[Path], site: Site, profile: OutputProfile, *, strict: bool = False
+    paths: list[Path],
+    site: Site,
+    profile: OutputProfile,
+    *,
+    strict: bool = False,
+    debug: bool = False,
 ) -> Iterator[Outcome]:
     """Validate each sheet as far as its HTML document, without laying it out."""
     for path in paths:
         outcome = Outcome(source=path)
-        try:
+        with _sheet_failure(outcome, debug):
             outcome.warnings = prepare(path, site, profile, strict=strict).warnings
-        except FactsheetError as error:
-            outcome.error = error
         yield outcome
 
 
+@contextlib.contextmanager
+def _sheet_failure(outcome: Outcome, debug: bool) -> Iterator[None]:
+    """Whatever raises while handling one sheet is that sheet's error; the batch goes on.
+
+    With ``debug``, an exception that is not the tool's own propagates (with its traceback).
+    """
+    try:
+        yield
+    except FactsheetError as error:
+        outcome.error = error
+    except Exception as error:
+        if debug:
+            raise
+        outcome.error = unexpected(outcome.source, error)
+
+
 def write_html(
-    paths: list[Path], site: Site, profile: OutputProfile, *, strict: bool = False
+    paths: list[Path],
+    site: Site,
+    profile: OutputProfile,
+    *,
+    strict: bool = False,
+    debug: bool = False,
 ) -> Iterator[Outcome]:
     """Write each sheet's HTML document, stylesheets linked, to the profile's folder."""
     for path in paths:
         outcome = Outcome(source=path)
-        try:
+        with _sheet_failure(outcome, debug):
             prepared = prepare(path, site, profile, strict=strict, for_browser=True)
             target = profile.output_path(path.stem, ".html")
             with atomic_output(target) as temporary:
                 temporary.write_text(prepared.document.html, encoding="utf-8")
             outcome.output, outcome.warnings = target, prepared.warnings
-        except FactsheetError as error:
-            outcome.error = error
         yield outcome
 
 
@@ -192,7 +237,8 @@ def in_shard(path: Path, shard: tuple[int, int] | None) -> bool:
     if shard is None:
         return True
     index, count = shard
-    return zlib.crc32(path.name.encode()) % count == index - 1
+    # fsencode: a file name that is not UTF-8 keeps its bytes (no UnicodeEncodeError).
+    return zlib.crc32(os.fsencode(path.name)) % count == index - 1
 
 
 @dataclass(frozen=True)
@@ -203,6 +249,8 @@ class BuildOptions:
     jobs: int = 1
     force: bool = False
     strict: bool = False
+    # Let an unforeseen exception propagate with its traceback instead of failing the sheet.
+    debug: bool = False
 
 
 class Builder:
@@ -241,15 +289,13 @@ class Builder:
     def build_one(self, path: Path) -> Outcome:
         """Prepare and render one sheet in this process."""
         outcome = Outcome(source=path)
-        try:
+        with _sheet_failure(outcome, self.options.debug):
             inputs = {path: file_digest(path)}
             prepared = prepare(path, self.site, self.options.profile, strict=self.options.strict)
             outcome.warnings = prepared.warnings
             inputs.update((image, file_digest(image)) for image in prepared.document.images)
             result = self.renderer.write(prepared.document)
             outcome.output, outcome.pages, outcome.inputs = result.path, result.pages, inputs
-        except FactsheetError as error:
-            outcome.error = error
         return outcome
 
 

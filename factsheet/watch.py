@@ -10,7 +10,7 @@ import click
 import watchfiles
 
 from .config import CONFIG_NAME, Site, load_site
-from .errors import FactsheetError, display_path
+from .errors import FactsheetError, display_path, unexpected
 from .manifest import Manifest, site_fingerprint
 from .pipeline import CONTENT_SUFFIX, Builder, BuildOptions, Outcome, find_sheets, pages_text
 from .profiles import OutputProfile, build_profile
@@ -62,8 +62,10 @@ class Watcher:
         pdf_variant: str | None,
         *,
         strict: bool = False,
+        debug: bool = False,
     ) -> None:
         self.paths = paths
+        self.debug = debug
         self.out_dir = out_dir
         self.variant_option = pdf_variant
         self.strict = strict
@@ -77,7 +79,7 @@ class Watcher:
     def _builder(self, site: Site) -> Builder:
         # The command line's variant, else the (possibly just edited) settings' one.
         profile = build_profile(site, out_dir=self.out_dir, pdf_variant=self.variant_option)
-        return Builder(site, BuildOptions(profile=profile, strict=self.strict))
+        return Builder(site, BuildOptions(profile=profile, strict=self.strict, debug=self.debug))
 
     @property
     def site(self) -> Site:
@@ -136,9 +138,10 @@ def watch_and_rebuild(
     pdf_variant: str | None,
     *,
     strict: bool = False,
+    debug: bool = False,
 ) -> None:
     """Build once, then rebuild on every saved change until interrupted."""
-    watcher = Watcher(list(paths), site, out_dir, pdf_variant, strict=strict)
+    watcher = Watcher(list(paths), site, out_dir, pdf_variant, strict=strict, debug=debug)
     watcher.rebuild(watcher.sheets)
     count = len(watcher.sheets)
     click.echo(f"watching {count} sheet{'s' * (count != 1)}; press Ctrl-C to stop", err=True)
@@ -149,5 +152,11 @@ def watch_and_rebuild(
                 watcher.on_change([Path(name) for _, name in changes])
             except FactsheetError as error:
                 click.echo(error.format_message(), err=True)
+            except Exception as error:
+                # Whatever a change does (a settings file that cannot be read, say), watching
+                # goes on; --debug shows the traceback instead.
+                if debug:
+                    raise
+                click.echo(unexpected(site.config_path, error).format_message(), err=True)
     except KeyboardInterrupt:
         click.echo("stopped watching", err=True)

@@ -739,7 +739,8 @@ def test_internal_error_is_one_line_naming_debug(
     capsys: pytest.CaptureFixture[str],
     main_state: None,
 ) -> None:
-    """An unexpected exception: exit 1 and one line that mentions --debug, no traceback."""
+    """An unexpected exception is that sheet's error: exit 1, one located line that mentions
+    --debug (no traceback), and the summary."""
     write_sheet(in_project, "good", GOOD)
     monkeypatch.setattr("factsheet.pipeline.prepare", _fail)
     monkeypatch.setattr(sys, "argv", ["factsheet", "check", "content/good.md"])
@@ -749,7 +750,9 @@ def test_internal_error_is_one_line_naming_debug(
     captured = capsys.readouterr()
     assert captured.out == ""
     assert captured.err.splitlines() == [
-        "internal error: RuntimeError: simulated failure (run with --debug for the traceback)"
+        "content/good.md: internal error: RuntimeError: simulated failure "
+        "(run with --debug for the traceback)",
+        "checked 1 sheet: 1 with problems",
     ]
 
 
@@ -759,16 +762,20 @@ def test_internal_error_in_pdf_is_one_line(
     capsys: pytest.CaptureFixture[str],
     main_state: None,
 ) -> None:
-    """The same for `pdf`: the manifest is still saved, the message is one line."""
+    """The same for `pdf`: the failing sheet's one line, then the summary."""
     write_sheet(in_project, "good", GOOD)
     monkeypatch.setattr("factsheet.pipeline.prepare", _fail)
     monkeypatch.setattr(sys, "argv", ["factsheet", "pdf", "-j", "1", "content/good.md"])
     with pytest.raises(SystemExit) as raised:
         cli_module.main()
     assert raised.value.code == 1
-    assert capsys.readouterr().err.splitlines() == [
-        "internal error: RuntimeError: simulated failure (run with --debug for the traceback)"
-    ]
+    err = capsys.readouterr().err.splitlines()
+    assert err[0] == (
+        "content/good.md: internal error: RuntimeError: simulated failure "
+        "(run with --debug for the traceback)"
+    )
+    assert err[1].startswith("0 built, 0 skipped, 1 failed in ")
+    assert len(err) == 2
     assert not (in_project / "dist" / "good.pdf").exists()
 
 

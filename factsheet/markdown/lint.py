@@ -18,12 +18,12 @@ from collections.abc import MutableMapping, Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
-from xml.etree import ElementTree
 
 from markdown_it import MarkdownIt
 from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 
+from ..svg import svg_inputs
 from .state import Block, DocumentState, Footnote, Heading, Link
 
 LINK_SCHEMES = ("http", "https", "mailto")
@@ -47,6 +47,10 @@ BLOCK_NAMES = {
     "ul": "list",
     "ol": "list",
 }
+# Emphasis in emphasis in a link…: far deeper than any real sentence.
+MAX_INLINE_NESTING = 20
+# How much of a long address or file name a message shows.
+SHOWN_VALUE_LENGTH = 200
 # Enough of a block's text to name it in a message.
 BLOCK_TEXT_LENGTH = 61
 
@@ -123,6 +127,16 @@ class _Linter:
 
     def inline(self, children: Sequence[Token], in_note: bool) -> None:
         start_line = self.line
+        depth = deepest = 0
+        for token in children:
+            depth += token.nesting
+            deepest = max(deepest, depth)
+        if deepest > MAX_INLINE_NESTING:
+            # The layout engine recurses into nested elements: refuse before it runs out.
+            self.problem(
+                f"text nested {deepest} levels deep (emphasis, links); the limit is "
+                f"{MAX_INLINE_NESTING}"
+            )
         for index, token in enumerate(children):
             if token.type in ("softbreak", "hardbreak"):
                 self.line += 1
@@ -167,64 +181,88 @@ class _Linter:
         self.body.links.append(Link(href, text, self.line))
         if href.startswith("#"):
             return
-        scheme = urlsplit(href).scheme.lower()
+        quoted = shown_value(href)
+        try:
+            parts = urlsplit(href)
+            parts.port  # noqa: B018 - raises ValueError for a port that is no number
+        except ValueError as error:
+            self.problem(f"link to {quoted} is not a valid address ({error})")
+            return
+        scheme = parts.scheme.lower()
         if scheme in LINK_SCHEMES:
             return
         if scheme:
-            self.problem(f"link to {href!r}: only http, https and mailto links can be printed")
+            self.problem(f"link to {quoted}: only http, https and mailto links can be printed")
         else:
             self.problem(
-                f"link to {href!r} has no scheme: write the full address, e.g. https://{href}"
+                f"link to {quoted} has no scheme: write the full address, e.g. "
+                f"https://{shown_value(href, quote=False)}"
             )
 
     def image(self, token: Token) -> None:
         source = str(token.attrGet("src") or "")
+        quoted = shown_value(source)
         alt = "".join(child.content for child in token.children or [])
         written = dict(token.meta.get("insecure_attrs", {}))
         decorative = written.pop("alt", None) == ""
         for name in written:
             self.problem(
-                f"image {source!r}: attribute `{name}` is not supported; the only one is "
+                f"image {quoted}: attribute `{name}` is not supported; the only one is "
                 f"{DECORATIVE}, for a purely decorative image"
             )
         if decorative and alt.strip():
-            self.problem(f"image {source!r} has alt text and is marked decorative: choose one")
+            self.problem(f"image {quoted} has alt text and is marked decorative: choose one")
         elif not decorative and not alt.strip():
             self.problem(
-                f"image {source!r} has no alt text: write ![what it shows]({source}), "
+                f"image {quoted} has no alt text: write ![what it shows]({source}), "
                 f"or ![]({source}){DECORATIVE} for a purely decorative image"
             )
-        path = self.image_file(source)
+        path = self.image_file(source, quoted)
         if path is None:
             return
         token.meta["path"] = path
         token.meta["decorative"] = decorative
         self.body.images.append(path)
         if path.suffix.lower() == ".svg":
-            # What the SVG draws in from beside it is an input of the sheet too.
+            # What the SVG draws in is an input of the sheet too; what it cannot draw in is
+            # an error here rather than a picture silently drawn without it.
+            drawn = svg_inputs(path, self.document.site.readable_dirs)
+            for target in drawn.refused:
+                self.problem(
+                    f"image {quoted} draws {shown_value(target)}, which cannot be used: an SVG "
+                    "may draw only files inside content/ or templates/"
+                )
             content_root = self.document.site.content_dir.resolve()
             self.body.images.extend(
-                reference
-                for reference in svg_references(path)
-                if reference.is_relative_to(content_root)
+                reference for reference in drawn.files if reference.is_relative_to(content_root)
             )
         if decorative:
             self.body.decorative_images.append(path)
 
-    def image_file(self, source: str) -> Path | None:
+    def image_file(self, source: str, quoted: str) -> Path | None:
         """The image file ``source`` names, or ``None`` (and a problem) if it cannot be used."""
-        if urlsplit(source).scheme or source.startswith("/"):
-            self.problem(f"image {source!r} must be a file next to the content, not an address")
+        try:
+            scheme = urlsplit(source).scheme
+        except ValueError:  # an address urlsplit cannot even read, such as http://[oops
+            scheme = "?"
+        if scheme or source.startswith("/"):
+            self.problem(f"image {quoted} must be a file next to the content, not an address")
             return None
-        path = (self.document.sheet.path.parent / unquote(source)).resolve()
+        try:
+            path = (self.document.sheet.path.parent / unquote(source)).resolve()
+            usable = path.is_file()
+        except (ValueError, OSError, RuntimeError):
+            # A NUL byte, a name too long for the file system, a link loop.
+            self.problem(f"image {quoted} is not a usable file name")
+            return None
         if not path.is_relative_to(self.document.site.content_dir.resolve()):
-            self.problem(f"image {source!r} is outside the content folder")
+            self.problem(f"image {quoted} is outside the content folder")
             return None
-        if not path.is_file():
-            self.problem(f"image {source!r} not found")
+        if not usable:
+            self.problem(f"image {quoted} not found")
             return None
         if path.suffix.lower() not in IMAGE_SUFFIXES:
-            self.problem(f"image {source!r} is not a PNG, JPEG, GIF, SVG or WebP file")
+            self.problem(f"image {quoted} is not a PNG, JPEG, GIF, SVG or WebP file")
             return None
         return path
 
@@ -238,6 +276,13 @@ class _Linter:
                 f"heading level {level} follows level {previous}: use {'#' * (previous + 1)}"
             )
         self.body.headings.append(Heading(level, inline.content, self.line))
+
+
+def shown_value(value: str, *, quote: bool = True) -> str:
+    """``value`` as a message shows it: quoted (repr), and cut short when it is very long."""
+    if len(value) > SHOWN_VALUE_LENGTH:
+        value = value[:SHOWN_VALUE_LENGTH] + "…"
+    return repr(value) if quote else value
 
 
 def _check_uncited_footnotes(document: DocumentState, env: MutableMapping[str, Any]) -> None:
@@ -254,21 +299,3 @@ def _check_uncited_footnotes(document: DocumentState, env: MutableMapping[str, A
             document.collector.add(
                 sheet.body_line + line, f"footnote [^{name}] is defined but never cited"
             )
-
-
-_SVG_LINKS = ("href", "{http://www.w3.org/1999/xlink}href")
-
-
-def svg_references(path: Path) -> list[Path]:
-    """The local files an SVG image refers to (``<image href="…">``, ``<use href="…">``)."""
-    try:
-        root = ElementTree.parse(path).getroot()
-    except (ElementTree.ParseError, OSError):
-        return []  # WeasyPrint reports an unreadable image when it renders it
-    found = []
-    for element in root.iter():
-        for attribute in _SVG_LINKS:
-            target = element.get(attribute, "").split("#")[0]
-            if target and not urlsplit(target).scheme and not target.startswith("/"):
-                found.append((path.parent / unquote(target)).resolve())
-    return list(dict.fromkeys(found))

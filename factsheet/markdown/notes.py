@@ -116,12 +116,16 @@ class _Numbering:
     def link_note(self, children: list[Token], closing: int, in_note: bool) -> list[Token]:
         opening = next(i for i in range(closing - 1, -1, -1) if children[i].type == "link_open")
         href = str(children[opening].attrGet("href") or "")
-        scheme = urlsplit(href).scheme.lower()
+        try:
+            split = urlsplit(href)
+            host = split.hostname or ""
+        except ValueError:  # reported by the lint pass
+            return []
+        scheme = split.scheme.lower()
         if scheme not in LINK_SCHEMES:
             return []
         link_text = "".join(token.content for token in children[opening + 1 : closing])
         needs_address = _comparable(link_text) != _comparable(href)
-        host = urlsplit(href).hostname or ""
         external = scheme != "mailto" and not is_government_host(
             host, self.document.site.government_domains
         )
