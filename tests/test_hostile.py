@@ -151,7 +151,13 @@ def test_a_file_name_that_is_not_utf8_does_not_break_sharding(tmp_path: Path) ->
     [
         ('emblem: "templates/emb\\0lem.svg"', "field `emblem`: not a usable file name"),
         ("emblem: " + "e" * 5000 + ".svg", "field `emblem`: not a usable file name"),
-        ('agency: "\\ud800"', "field `agency`: U+D800 is half of a UTF-16 pair, not a character: remove the escape that writes it"),
+        (
+            'agency: "\\ud800"',
+            (
+                "field `agency`: U+D800 is half of a UTF-16 pair, not a character: remove the "
+                "escape that writes it"
+            ),
+        ),
         ("agency: " + "[" * 200 + "]" * 200, "YAML value nested more than 20 levels deep"),
     ],
 )
