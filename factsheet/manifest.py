@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 from dataclasses import dataclass, field
 from importlib import metadata
@@ -34,6 +35,8 @@ OUTPUT_PACKAGES = (
     "pikepdf",
 )
 FORMAT = 1
+# Messages that belong to no sheet; the CLI prints them as warnings.
+LOG = logging.getLogger("factsheet")
 
 
 def file_digest(path: Path) -> str:
@@ -74,6 +77,22 @@ class Entry:
     output_size: int = 0
 
 
+def _entry(data: object) -> Entry | None:
+    """An entry read from JSON, or ``None`` when its fields are not of the right types."""
+    if not isinstance(data, dict) or set(data) != {"site", "source", "images", "output_size"}:
+        return None
+    images = data["images"]
+    if not (
+        isinstance(data["site"], str)
+        and isinstance(data["source"], str)
+        and isinstance(data["output_size"], int)
+        and isinstance(images, dict)
+        and all(isinstance(k, str) and isinstance(v, str) for k, v in images.items())
+    ):
+        return None
+    return Entry(**data)
+
+
 @dataclass
 class Manifest:
     """The manifest of one output folder."""
@@ -83,18 +102,30 @@ class Manifest:
 
     @classmethod
     def load(cls, out_dir: Path) -> Manifest:
-        """Read the manifest of ``out_dir``; a missing or unreadable one is empty."""
+        """Read the manifest of ``out_dir``.
+
+        Whatever is there, it cannot break a build: a missing manifest, or one of another
+        format, is empty; a damaged one (not JSON, wrong types, a folder in its place) is empty
+        too, with one warning. An empty manifest means "rebuild".
+        """
         path = out_dir / MANIFEST_NAME
+        if not path.exists():
+            return cls(path)
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
-            if not isinstance(data, dict) or data.get("format") != FORMAT:
-                return cls(path)
-            sheets = data["sheets"]
-            if not isinstance(sheets, dict):
-                return cls(path)
-            entries = {name: Entry(**entry) for name, entry in sheets.items()}
-        except (OSError, ValueError, TypeError, KeyError):
+        except (OSError, ValueError) as error:
+            LOG.warning(f"{path}: unreadable ({error}); every sheet is rebuilt")
             return cls(path)
+        if not isinstance(data, dict) or data.get("format") != FORMAT:
+            return cls(path)
+        sheets = data.get("sheets")
+        read = {
+            name: _entry(value)
+            for name, value in (sheets.items() if isinstance(sheets, dict) else [])
+        }
+        entries = {name: entry for name, entry in read.items() if entry is not None}
+        if not isinstance(sheets, dict) or len(entries) != len(sheets):
+            LOG.warning(f"{path}: damaged; the sheets it does not describe are rebuilt")
         return cls(path, entries)
 
     def is_current(self, source: Path, output: Path, site_key: str) -> bool:
@@ -137,7 +168,16 @@ class Manifest:
         self.entries.pop(output.name, None)
 
     def save(self) -> None:
-        """Write the manifest atomically."""
+        """Write the manifest atomically; if it cannot be written, warn (the PDFs stand)."""
+        try:
+            self._write()
+        except OSError as error:
+            LOG.warning(
+                f"{self.path}: cannot be written ({error.strerror}); the next build may "
+                "rebuild sheets that are up to date"
+            )
+
+    def _write(self) -> None:
         data = {
             "format": FORMAT,
             "sheets": {name: vars(entry) for name, entry in sorted(self.entries.items())},

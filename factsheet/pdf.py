@@ -185,9 +185,10 @@ class PdfRenderer:
             pdf_bytes = laid_out.write_pdf(pdf_identifier=identifier.encode(), **self._options())
         except self.weasyprint.urls.FatalURLFetchingError:
             raise self._refusal(sheet.path) from None
+        finished = finish_tags(pdf_bytes, sheet.locale)
         try:
             with atomic_output(target) as temporary:
-                finish_tags(pdf_bytes, temporary, sheet.locale)
+                temporary.write_bytes(finished)
         except OSError as error:
             raise FactsheetError(target, None, f"cannot write the PDF: {error.strerror}") from None
         return PdfResult(path=target, pages=len(laid_out.pages))

@@ -9,12 +9,9 @@ to do loads neither.
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import gc
 import logging
-import multiprocessing
 import os
-import signal
 import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -40,6 +37,7 @@ from .files import (
 from .locale import locale_for
 from .manifest import Manifest, file_digest, site_fingerprint
 from .profiles import OutputProfile
+from .workers import render_in_workers
 
 if TYPE_CHECKING:
     from .pdf import PdfRenderer
@@ -48,8 +46,6 @@ if TYPE_CHECKING:
 CONTENT_SUFFIX = ".md"
 # Messages that belong to no sheet (a missing system library); the CLI prints them.
 LOG = logging.getLogger("factsheet")
-# prctl(2) option: the signal a process receives when its parent dies (Linux).
-PR_SET_PDEATHSIG = 1
 
 
 def find_sheets(paths: Iterable[Path], site: Site) -> list[Path]:
@@ -354,51 +350,13 @@ def _render_all(
     # Objects made so far are shared with the workers; keep the collector from touching
     # (and so copying) them in every worker.
     gc.freeze()
-    # With fork, the builder reaches each worker as it is in memory (it is not pickled).
-    pool = multiprocessing.get_context("fork").Pool(
-        jobs, initializer=_start_worker, initargs=(builder,)
-    )
     try:
-        # Workers take the sheets in order, so the first one not yet done is being rendered.
-        unfinished = dict.fromkeys(paths)
-        if on_start:
-            on_start(paths[0])
-        for outcome in pool.imap_unordered(_build_in_worker, paths, chunksize=1):
-            del unfinished[outcome.source]
-            if on_start and unfinished:
-                on_start(next(iter(unfinished)))
+        for outcome in render_in_workers(paths, builder, jobs, _failed_outcome, on_start):
+            assert isinstance(outcome, Outcome)
             yield outcome
     finally:
-        # Idle workers end at once on SIGTERM; one interrupted mid-sheet cleans up first.
-        pool.terminate()
         gc.unfreeze()
 
 
-class _Worker:
-    """The one piece of per-process state of a pool worker: the builder it was forked with."""
-
-    builder: Builder | None = None
-
-
-def _start_worker(builder: Builder) -> None:
-    """Set up a worker process: it dies with its parent, and idles without Python handlers."""
-    _Worker.builder = builder
-    # A worker whose parent is killed (kill -9) must not wait for work forever.
-    libc = ctypes.CDLL(None, use_errno=True)
-    libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-    # An idle worker ends at once on SIGTERM; a busy one (below) first removes its
-    # temporary file.
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-
-
-def _build_in_worker(path: Path) -> Outcome:
-    assert _Worker.builder is not None, "a worker is started by _start_worker"
-    previous = signal.signal(signal.SIGTERM, _exit_on_sigterm)
-    try:
-        return _Worker.builder.build_one(path)
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-
-
-def _exit_on_sigterm(signum: int, _frame: object) -> None:
-    raise SystemExit(128 + signum)
+def _failed_outcome(path: Path, error: FactsheetError) -> Outcome:
+    return Outcome(source=path, error=error)

@@ -19,7 +19,6 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pikepdf
@@ -230,10 +229,12 @@ def describe_links(pdf: pikepdf.Pdf, locale: Locale) -> int:
     return count
 
 
-def finish_tags(pdf_bytes: bytes, target: Path, locale: Locale) -> None:
-    """Close the gaps in a tagged PDF's structure tree and write it to ``target``.
+def finish_tags(pdf_bytes: bytes, locale: Locale) -> bytes:
+    """Close the gaps in a tagged PDF's structure tree; return the finished PDF's bytes.
 
     ``locale`` gives the words a screen reader speaks that the tool writes (link descriptions).
+    The bytes are returned, not written: only the tool's own atomic writer writes into the
+    output folder, so that a full disk is an ordinary error, not an abort inside QPDF.
     """
     with pikepdf.open(io.BytesIO(pdf_bytes)) as pdf:
         if "/StructTreeRoot" in pdf.Root:
@@ -244,8 +245,9 @@ def finish_tags(pdf_bytes: bytes, target: Path, locale: Locale) -> None:
             describe_links(pdf, locale)
         # Everything QPDF writes is a function of the input and these options; the defaults
         # are pinned so that a pikepdf upgrade cannot silently change the bytes.
+        output = io.BytesIO()
         pdf.save(
-            target,
+            output,
             deterministic_id=True,
             object_stream_mode=pikepdf.ObjectStreamMode.preserve,
             compress_streams=True,
@@ -255,3 +257,4 @@ def finish_tags(pdf_bytes: bytes, target: Path, locale: Locale) -> None:
             linearize=False,
             fix_metadata_version=False,
         )
+    return output.getvalue()

@@ -4,10 +4,14 @@ located failure; the batch goes on, the summary is printed, nothing outside the 
 
 from __future__ import annotations
 
+import errno
 import os
 import re
+import signal
 import subprocess
 import sys
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -227,3 +231,132 @@ def test_debug_lets_an_unforeseen_error_raise(
     monkeypatch.setattr("factsheet.pipeline.prepare", explode)
     result = invoke("--debug", "pdf", "-j", "1", "content/a.md")
     assert isinstance(result.exception, RuntimeError)
+
+
+# No hang, no abort ------------------------------------------------------------------------------
+
+
+def _long_sheet(title: str) -> str:
+    paragraph = "The program supports exchanges between universities and civil society. " * 6
+    return sheet_text(title, "\n\n".join(f"## Part {n}\n\n{paragraph}" for n in range(1, 18)))
+
+
+def test_a_worker_killed_mid_sheet_fails_that_sheet_and_the_build_ends(tmp_path: Path) -> None:
+    """The OOM killer takes a worker: its sheet fails with a clear message, the others are
+    built, the build ends with the summary (it used to wait forever)."""
+    project = make_project(tmp_path / "project")
+    for name in ("a", "b", "c", "d"):
+        write_sheet(project, name, _long_sheet(name.upper()))
+    process = subprocess.Popen(
+        [sys.executable, str(PROJECT_ROOT / "build.py"), "pdf", "-j", "2"],
+        cwd=project,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    victim = None
+    deadline = time.monotonic() + 60
+    while victim is None and time.monotonic() < deadline and process.poll() is None:
+        children = Path(f"/proc/{process.pid}/task/{process.pid}/children")
+        pids = children.read_text().split() if children.exists() else []
+        if len(pids) == 2:
+            victim = int(pids[0])
+        time.sleep(0.01)
+    assert victim is not None, "the build never had two workers"
+    time.sleep(0.3)  # well into its first sheet
+    os.kill(victim, signal.SIGKILL)
+    stdout, stderr = process.communicate(timeout=120)
+    assert process.returncode == 1, stderr
+    died = [line for line in stderr.splitlines() if "worker died" in line]
+    assert len(died) == 1, stderr
+    assert re.fullmatch(r"content/[abcd]\.md: worker died \(signal 9\) while rendering", died[0])
+    assert stdout.count("wrote ") == 3
+    assert re.fullmatch(r"3 built, 0 skipped, 1 failed in \d+\.\d\d s", stderr.splitlines()[-1])
+
+
+@pytest.fixture
+def full_disk(tmp_path: Path) -> Iterator[Path]:
+    """A 512 KB file system (tmpfs; the tests run as root, as CI does)."""
+    mount = tmp_path / "small"
+    mount.mkdir()
+    result = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=512k", "tmpfs", str(mount)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, f"cannot mount a small file system: {result.stderr}"
+    try:
+        yield mount
+    finally:
+        subprocess.run(["umount", str(mount)], check=False)
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_full_disk_fails_each_sheet_and_keeps_the_previous_pdfs(
+    tmp_path: Path, full_disk: Path, jobs: str
+) -> None:
+    project = make_project(tmp_path / "project")
+    for name in ("a", "b", "c"):
+        write_sheet(project, name, sheet_text(name.upper()))
+    out = full_disk / "dist"
+    first = run_cli(["pdf", "-j", jobs, "--out", str(out)], cwd=project)
+    assert first.returncode == 0, first.stderr
+    previous = {pdf.name: pdf.read_bytes() for pdf in out.glob("*.pdf")}
+    assert len(previous) == 3
+    filler = full_disk / "filler"
+    descriptor = os.open(filler, os.O_WRONLY | os.O_CREAT)
+    try:
+        while os.write(descriptor, b"\0" * 1024):
+            pass
+    except OSError as error:
+        assert error.errno == errno.ENOSPC
+    finally:
+        os.close(descriptor)
+    for name in ("a", "b", "c"):
+        write_sheet(project, name, sheet_text(name.upper(), "Changed."))
+    result = run_cli(["pdf", "-j", jobs, "--out", str(out)], cwd=project)
+    assert result.returncode == 1
+    assert "terminate called" not in result.stderr
+    failures = [
+        line
+        for line in result.stderr.splitlines()
+        if line.endswith(".pdf: cannot write the PDF: No space left on device")
+    ]
+    assert len(failures) == 3, result.stderr
+    assert result.stderr.splitlines()[-1].startswith("0 built, 0 skipped, 3 failed in ")
+    assert {pdf.name: pdf.read_bytes() for pdf in out.glob("*.pdf")} == previous
+    assert not [path.name for path in out.iterdir() if path.name.endswith(".tmp")]
+
+
+# The manifest cannot break a build ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "manifest",
+    [
+        '{"format": 1, "sheets": {"a.pdf": {"site": 1, "source": [], "images": "x", '
+        '"output_size": "big"}}}',
+        '{"format": 1, "sheets": []}',
+        '{"format": 1, "sheets": {"a.pdf": {"images": {"x.png": 5}}}}',
+        "not json at all",
+        None,  # a folder in its place
+    ],
+)
+def test_a_damaged_manifest_means_rebuild_with_one_warning(
+    in_project: Path, manifest: str | None
+) -> None:
+    write_sheet(in_project, "a", GOOD)
+    assert invoke("pdf", "-j", "1").exit_code == 0
+    path = in_project / "dist" / ".factsheet-manifest.json"
+    path.unlink()
+    if manifest is None:
+        path.mkdir()
+    else:
+        path.write_text(manifest, "utf-8")
+    result = run_cli(["pdf", "-j", "1"], cwd=in_project)
+    assert result.returncode == 0, result.stderr
+    assert "wrote dist/a.pdf (1 page)" in result.stdout
+    warnings = [line for line in result.stderr.splitlines() if line.startswith("warning:")]
+    assert 1 <= len(warnings) <= 2, result.stderr  # read, and (a folder) written
+    assert all(".factsheet-manifest.json" in line for line in warnings)

@@ -196,13 +196,16 @@ def test_sigkill_mid_render_keeps_previous_pdf(built: Built) -> None:
 
 
 def test_sigkill_while_writing_keeps_previous_pdf_and_next_build_works(built: Built) -> None:
-    """Killed with the temporary file half-written: the target is untouched, and the next
-    build (not forced: the content changed) writes the long version."""
+    """Killed as the temporary file is written: the target is the previous PDF or the
+    complete new one, never a truncated file, and the next build (not forced: the content
+    changed) writes the long version."""
     process = start_build(built.project, f"content/{NAME}.md")
     interrupt_while_writing(process, built.out, signal.SIGKILL)
     finish(process)
     assert process.returncode == -signal.SIGKILL
-    assert_previous_intact(built)
+    with pikepdf.open(built.pdf) as document:
+        pages = len(document.pages)
+    assert built.pdf.read_bytes() == built.previous or pages > 10
     result = run_cli(["pdf", f"content/{NAME}.md"], cwd=built.project)
     assert result.returncode == 0, result.stderr
     with pikepdf.open(built.pdf) as document:
@@ -225,7 +228,8 @@ def test_sigterm_while_writing_removes_temporary_file(built: Built) -> None:
     process = start_build(built.project, f"content/{NAME}.md")
     interrupt_while_writing(process, built.out, signal.SIGTERM)
     stderr = finish(process)
-    assert process.returncode == 128 + signal.SIGTERM
+    # 143 from the handler; -15 when the signal lands as the finished process exits.
+    assert process.returncode in (128 + signal.SIGTERM, -signal.SIGTERM)
     assert "Traceback" not in stderr
     assert temporary_files(built.out) == []
     with pikepdf.open(built.pdf) as document:
