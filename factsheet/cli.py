@@ -29,6 +29,7 @@ from .pipeline import (
     Outcome,
     Report,
     check,
+    failure_text,
     find_sheets,
     in_shard,
     pages_text,
@@ -120,7 +121,7 @@ def _show_problems(outcome: Outcome) -> None:
     for warning in outcome.warnings:
         click.echo(warning.format(), err=True)
     if outcome.error is not None:
-        click.echo(outcome.error.format_message(), err=True)
+        click.echo(failure_text(outcome), err=True)
 
 
 def _show(outcome: Outcome, verb: str) -> None:

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
 from .config import Site
-from .errors import FactsheetError
+from .errors import FactsheetError, display_path
 from .files import atomic_output
 from .profiles import OutputProfile
 from .render import HtmlDocument, layout_stylesheets
@@ -190,7 +190,9 @@ class PdfRenderer:
             with atomic_output(target) as temporary:
                 temporary.write_bytes(finished)
         except OSError as error:
-            raise FactsheetError(target, None, f"cannot write the PDF: {error.strerror}") from None
+            raise FactsheetError(
+                sheet.path, None, f"cannot write {display_path(target)}: {error.strerror}"
+            ) from None
         return PdfResult(path=target, pages=len(laid_out.pages))
 
     def overflow_error(self, document: HtmlDocument, relocated: str, pages: int) -> FactsheetError:

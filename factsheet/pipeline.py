@@ -149,8 +149,19 @@ class Outcome:
     error: FactsheetError | None = None
     warnings: tuple[Problem, ...] = ()
     skipped: bool = False
+    # The output left from an earlier build when this one failed (nothing is lost).
+    stale: Path | None = None
     # Digests of the content file and its images, taken before rendering.
     inputs: dict[Path, str] = field(default_factory=dict)
+
+
+def failure_text(outcome: Outcome) -> str:
+    """A failed sheet's problems, one line each; the last says when an older output stays."""
+    assert outcome.error is not None
+    text = outcome.error.format_message()
+    if outcome.stale is not None:
+        text += f" ({display_path(outcome.stale)} is from an earlier build)"
+    return text
 
 
 @dataclass
@@ -328,7 +339,9 @@ def write_pdfs(
             if outcome.error is None and outcome.output is not None:
                 manifest.record(outcome.source, outcome.output, site_key, outcome.inputs)
             else:
-                manifest.forget(profile.output_path(outcome.source.stem))
+                previous = profile.output_path(outcome.source.stem)
+                manifest.forget(previous)
+                outcome.stale = previous if previous.is_file() else None
             yield outcome
     finally:
         manifest.save()

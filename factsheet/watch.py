@@ -12,7 +12,15 @@ import watchfiles
 from .config import CONFIG_NAME, Site, load_site
 from .errors import FactsheetError, display_path, unexpected
 from .manifest import Manifest, site_fingerprint
-from .pipeline import CONTENT_SUFFIX, Builder, BuildOptions, Outcome, find_sheets, pages_text
+from .pipeline import (
+    CONTENT_SUFFIX,
+    Builder,
+    BuildOptions,
+    Outcome,
+    failure_text,
+    find_sheets,
+    pages_text,
+)
 from .profiles import OutputProfile, build_profile
 
 
@@ -101,9 +109,11 @@ class Watcher:
                 click.echo(warning.format(), err=True)
             if outcome.error is not None or outcome.output is None:
                 self.failed.add(path)
-                self.manifest.forget(self.profile.output_path(path.stem))
+                previous = self.profile.output_path(path.stem)
+                self.manifest.forget(previous)
+                outcome.stale = previous if previous.is_file() else None
                 if outcome.error is not None:
-                    click.echo(outcome.error.format_message(), err=True)
+                    click.echo(failure_text(outcome), err=True)
                 continue
             self._built(path, outcome, elapsed)
         self.manifest.save()

@@ -869,7 +869,11 @@ def test_page_budget_fails_names_overflow_and_keeps_previous_pdf(in_project: Pat
         assert result.exit_code == 1, result.output
         assert "Traceback" not in result.output
         lines = result.stderr.splitlines()
-        assert lines[0] == expected_overflow(source, reference, budget)
+        # The previous PDF stays, and the failure says so.
+        assert lines[0] == (
+            expected_overflow(source, reference, budget)
+            + " (dist/budget.pdf is from an earlier build)"
+        )
         assert lines[1].startswith("0 built, 0 skipped, 1 failed in ")
         assert pdf.read_bytes() == previous
         manifest = json.loads((in_project / "dist" / ".factsheet-manifest.json").read_text())

@@ -552,7 +552,7 @@ def test_an_unwritable_output_fails_that_sheet_only(in_project: Path) -> None:
     (in_project / "dist" / "a.pdf").mkdir(parents=True)
     result = invoke("pdf", "-j", "1")
     assert result.exit_code == 1
-    assert "dist/a.pdf: cannot write the PDF: Is a directory" in result.stderr.splitlines()
+    assert "content/a.md: cannot write dist/a.pdf: Is a directory" in result.stderr.splitlines()
     assert counts(result) == (1, 0, 1)
     assert (in_project / "dist" / "b.pdf").is_file()
 
