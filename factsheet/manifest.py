@@ -61,7 +61,10 @@ def site_fingerprint(site: Site, profile: OutputProfile) -> str:
     digest.update(f"{profile.fingerprint}\0".encode())
     digest.update(f"config {file_digest(site.config_path)}\0".encode())
     digest.update(f"emblem {file_digest(site.emblem_path)}\0".encode())
-    for path in sorted(p for p in site.templates_dir.rglob("*") if p.is_file()):
+    # An output folder inside templates/ is not a template: its PDFs must not change the key.
+    outputs = profile.folder.resolve()
+    templates = (path for path in site.templates_dir.rglob("*") if path.is_file())
+    for path in sorted(p for p in templates if not p.resolve().is_relative_to(outputs)):
         relative = path.relative_to(site.templates_dir).as_posix()
         digest.update(f"{relative} {file_digest(path)}\0".encode())
     return digest.hexdigest()

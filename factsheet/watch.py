@@ -5,12 +5,14 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable
 from pathlib import Path
+from urllib.parse import quote
 
 import click
 import watchfiles
 
 from .config import CONFIG_NAME, Site, load_site
 from .errors import FactsheetError, display_path, unexpected
+from .files import TEMPORARY_SUFFIX
 from .manifest import Manifest, site_fingerprint
 from .pipeline import (
     CONTENT_SUFFIX,
@@ -35,8 +37,9 @@ def affected_sheets(
 
     A changed content file affects itself; a changed image, the sheets that show it; a change
     under ``templates/``, to the emblem or to ``factsheet.yaml``, every sheet. A sheet whose
-    last build failed is retried on any change under ``content/`` (the image it lacked may
-    just have been saved).
+    last build failed is retried when one of its inputs changes: itself, an image it showed
+    before, or a file its text names (the image it lacked may just have been saved), never on
+    a change that concerns it not (a retry cannot loop on the build's own output).
     """
     changed = {path.resolve() for path in changed}
     site_changed = any(
@@ -45,14 +48,22 @@ def affected_sheets(
     )
     if site_changed:
         return list(sheets), True
-    content_changed = any(path.is_relative_to(site.content_dir.resolve()) for path in changed)
-    retried = set(failed) if content_changed else set()
+    retried = {sheet for sheet in failed if _names_any(sheet, changed)}
     affected = [
         sheet
         for sheet in sheets
         if sheet in changed or changed & images.get(sheet, set()) or sheet in retried
     ]
     return affected, False
+
+
+def _names_any(sheet: Path, files: set[Path]) -> bool:
+    """True when the text of ``sheet`` names one of ``files`` (by file name)."""
+    try:
+        text = sheet.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return False
+    return any(path.name in text or quote(path.name) in text for path in files)
 
 
 class Watcher:
@@ -128,8 +139,25 @@ class Watcher:
             f"in {elapsed * 1000:.0f} ms"
         )
 
+    def is_output(self, path: Path) -> bool:
+        """True for a file this tool writes: an output, its manifest, a temporary file.
+
+        Changes to them are not the user's, even with the output folder inside a watched one
+        (``--out content``, ``--out templates/out``): watching them would rebuild forever.
+        """
+        if path.name.endswith(TEMPORARY_SUFFIX):
+            return True
+        try:
+            inside = path.resolve().is_relative_to(self.profile.folder.resolve())
+        except (OSError, RuntimeError):
+            return False
+        return inside and path.suffix != CONTENT_SUFFIX
+
     def on_change(self, changed: list[Path]) -> None:
         """Rebuild what ``changed`` affects, reloading settings and sheets when needed."""
+        changed = [path for path in changed if not self.is_output(path)]
+        if not changed:
+            return
         if any(path.suffix == CONTENT_SUFFIX or path.name == CONFIG_NAME for path in changed):
             self.sheets = find_sheets(self.paths, self.site)
         affected, site_changed = affected_sheets(

@@ -364,3 +364,32 @@ def test_a_damaged_manifest_means_rebuild_with_one_warning(
     warnings = [line for line in result.stderr.splitlines() if line.startswith("warning:")]
     assert 1 <= len(warnings) <= 2, result.stderr  # read, and (a folder) written
     assert all(".factsheet-manifest.json" in line for line in warnings)
+
+
+# watch cannot loop ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("out", ["content", "templates/out"])
+def test_watch_with_its_output_inside_a_watched_folder_does_not_loop(
+    tmp_path: Path, out: str
+) -> None:
+    """Its own PDFs, manifest and temporary files are not changes to act on; a failing sheet
+    is not retried until one of its inputs changes."""
+    project = make_project(tmp_path / "project")
+    write_sheet(project, "good", GOOD)
+    write_sheet(project, "bad", sheet_text("Bad", "![A map](missing.png)"))
+    process = subprocess.Popen(
+        [sys.executable, "-u", str(PROJECT_ROOT / "build.py"), "watch", "--out", out],
+        cwd=project,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        time.sleep(6)  # the first build, then time for any loop to show
+    finally:
+        process.terminate()
+        output, _ = process.communicate(timeout=30)
+    assert output.count("rebuilt ") == 1, output
+    assert output.count("image 'missing.png' not found") == 1, output
+    assert "watching 2 sheets" in output

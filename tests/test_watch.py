@@ -240,13 +240,16 @@ def test_an_emblem_change_rebuilds_every_sheet(site: Site, layout: tuple) -> Non
     assert (affected, site_changed) == (sheets, True)
 
 
-def test_failed_sheets_are_retried_on_any_content_change(site: Site, layout: tuple) -> None:
-    """A sheet that failed (an image not yet saved, say) is tried again when anything under
-    content/ changes, and only then."""
+def test_failed_sheets_are_retried_when_an_input_changes(site: Site, layout: tuple) -> None:
+    """A sheet that failed (an image not yet saved, say) is tried again when a file its text
+    names changes, and only then: not on every change under content/."""
     sheets, images = layout
+    sheets[2].write_text(sheet_text("C", "![A map](now-saved.png)"), encoding="utf-8")
     failed = {sheets[2]}
     changed = [site.content_dir / "now-saved.png"]
     assert affected_sheets(changed, sheets, images, site, failed) == ([sheets[2]], False)
+    unrelated = [site.content_dir / "other.png", site.content_dir / "notes.txt"]
+    assert affected_sheets(unrelated, sheets, images, site, failed) == ([], False)
     outside = [site.root / "README.md"]
     assert affected_sheets(outside, sheets, images, site, failed) == ([], False)
 
