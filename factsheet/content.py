@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -66,8 +67,9 @@ class FrontMatter:
     )
 
 
-FENCE = "---"
-FENCE_ENDS = ("---", "...")
+# A front matter fence, which YAML lets a comment follow: `--- # Fact sheet`.
+FENCE = re.compile(r"^---[ \t]*(#.*)?$")
+FENCE_END = re.compile(r"^(---|\.\.\.)[ \t]*(#.*)?$")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -111,14 +113,14 @@ def split_front_matter(text: str, path: Path) -> tuple[str, str, int]:
         raise FactsheetError(
             path, 1, "file is empty; a fact sheet starts with a `---` front matter block"
         )
-    if lines[0].rstrip() != FENCE:
+    if not FENCE.match(lines[0].rstrip()):
         raise FactsheetError(
             path,
             1,
             "no front matter: the file must start with a `---` line, then `title:` and `date:`",
         )
     for index in range(1, len(lines)):
-        if lines[index].rstrip() in FENCE_ENDS:
+        if FENCE_END.match(lines[index].rstrip()):
             front = "\n".join(lines[1:index])
             body = "\n".join(lines[index + 1 :])
             return front, body, index + 2

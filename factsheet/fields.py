@@ -28,10 +28,14 @@ Converter = Callable[[Any], Any]
 
 @dataclass(frozen=True)
 class Kind:
-    """What a field's value may be: how to read it, and the same as JSON Schema for editors."""
+    """What a field's value may be: how to read it, and the same as JSON Schema for editors.
+
+    A kind that ``reads_text`` is given numbers as they were written (``007`` stays ``007``).
+    """
 
     convert: Converter
     schema: dict[str, Any]
+    reads_text: bool = False
 
 
 @dataclass(frozen=True)
@@ -142,10 +146,35 @@ UNREADABLE = object()
 
 @dataclass(frozen=True)
 class Located:
-    """A mapping value with the line (1-based, in the whole file) of its key."""
+    """A mapping value with the line (1-based, in the whole file) of its key.
+
+    ``written`` is the value with every plain scalar that YAML 1.1 reads as a number kept as
+    the text it was written as (``007``, ``10:30``, ``1_000``): what a text field prints.
+    """
 
     value: Any
     line: int
+    written: Any = None
+
+
+def file_line(mark: yaml.Mark, text: str, line_offset: int) -> int:
+    """The file line of a PyYAML position, counting only real line ends.
+
+    PyYAML also counts U+2028, U+2029 and U+0085 as line breaks; an editor does not.
+    """
+    return text.count("\n", 0, mark.index) + 1 + line_offset
+
+
+_NUMBER_TAGS = {"tag:yaml.org,2002:int", "tag:yaml.org,2002:float"}
+
+
+def _as_written(node: yaml.Node, value: Any) -> Any:
+    """``value`` with each plain number scalar of ``node`` replaced by its written text."""
+    if isinstance(node, yaml.ScalarNode):
+        return node.value if node.tag in _NUMBER_TAGS and node.style is None else value
+    if isinstance(node, yaml.SequenceNode) and isinstance(value, list):
+        return [_as_written(item, part) for item, part in zip(node.value, value, strict=False)]
+    return value
 
 
 def shown(text: str) -> str:
@@ -166,7 +195,7 @@ def yaml_problem(path: Path, error: yaml.YAMLError, text: str, line_offset: int)
     problem = shown(getattr(error, "problem", None) or str(error))
     if mark is None:
         return FactsheetError(path, None, f"YAML error: {problem}")
-    line = mark.line + 1 + line_offset
+    line = file_line(mark, text, line_offset)
     return FactsheetError(path, line, f"YAML error at column {mark.column + 1}: {problem}")
 
 
@@ -183,7 +212,7 @@ def read_mapping(
         refusal = _refused_structure(text)
         if refusal is not None:
             event, reason = refusal
-            line = event.start_mark.line + 1 + line_offset
+            line = file_line(event.start_mark, text, line_offset)
             return None, [FactsheetError(path, line, reason)]
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as error:
@@ -191,7 +220,7 @@ def read_mapping(
     if node is None:  # nothing but comments: every field takes its default
         return {}, []
     if not isinstance(node, yaml.MappingNode):
-        line = node.start_mark.line + 1 + line_offset
+        line = file_line(node.start_mark, text, line_offset)
         return None, [
             FactsheetError(path, line, f"{what} must be a mapping of `field: value` lines")
         ]
@@ -199,7 +228,7 @@ def read_mapping(
     values: dict[str, Located] = {}
     problems: list[FactsheetError] = []
     for key_node, value_node in node.value:
-        line = key_node.start_mark.line + 1 + line_offset
+        line = file_line(key_node.start_mark, text, line_offset)
         if not isinstance(key_node, yaml.ScalarNode) or key_node.tag != "tag:yaml.org,2002:str":
             problems.append(FactsheetError(path, line, f"{what} field names must be plain words"))
             continue
@@ -230,7 +259,8 @@ def read_mapping(
                 reason = f"{shown(value_node.value)} is not a real date{why}"
             problems.append(FactsheetError(path, line, f"field `{key}`: {reason}"))
             value = UNREADABLE
-        values[key] = Located(value, line)
+        written = value if value is UNREADABLE else _as_written(value_node, value)
+        values[key] = Located(value, line, written)
     return values, problems
 
 
@@ -330,8 +360,9 @@ def validate(
                 collector.add(line, f"missing required field `{field.name}`")
             result[field.name] = field.default
             continue
+        value = given.written if field.declaration.kind.reads_text else given.value
         try:
-            result[field.name] = field.convert(given.value)
+            result[field.name] = field.convert(value)
         except ValueError as error:
             collector.add(given.line, f"field `{field.name}`: {error}")
             result[field.name] = field.default
@@ -429,11 +460,15 @@ def one_of(*choices: str) -> Kind:
             raise ValueError(f"expected one of {', '.join(choices)}, got {value!r}")
         return result
 
-    return Kind(convert, {"type": "string", "enum": list(choices)})
+    return Kind(convert, {"type": "string", "enum": list(choices)}, reads_text=True)
 
 
-TEXT = Kind(text, {"type": ["string", "number"], "minLength": 1})
+TEXT = Kind(text, {"type": ["string", "number"], "minLength": 1}, reads_text=True)
 DATE = Kind(iso_date, {"type": "string", "format": "date", "pattern": _ISO_DATE.pattern})
-TEXT_LIST = Kind(text_list, {"type": "array", "items": {"type": ["string", "number"]}})
+TEXT_LIST = Kind(
+    text_list, {"type": "array", "items": {"type": ["string", "number"]}}, reads_text=True
+)
 POSITIVE_INT = Kind(positive_int, {"type": "integer", "minimum": 1})
-LANGUAGE_TAG = Kind(language_tag, {"type": "string", "pattern": _LANGUAGE_TAG.pattern})
+LANGUAGE_TAG = Kind(
+    language_tag, {"type": "string", "pattern": _LANGUAGE_TAG.pattern}, reads_text=True
+)

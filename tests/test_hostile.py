@@ -15,7 +15,17 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from helpers import PROJECT_ROOT, invoke, make_project, run_cli, sheet_text, write_sheet
+from helpers import (
+    PROJECT_ROOT,
+    flat,
+    invoke,
+    make_project,
+    pdfinfo,
+    pdftotext,
+    run_cli,
+    sheet_text,
+    write_sheet,
+)
 
 GOOD = sheet_text("A good sheet")
 
@@ -393,3 +403,38 @@ def test_watch_with_its_output_inside_a_watched_folder_does_not_loop(
     assert output.count("rebuilt ") == 1, output
     assert output.count("image 'missing.png' not found") == 1, output
     assert "watching 2 sheets" in output
+
+
+# What was written is what is printed --------------------------------------------------------------
+
+
+def test_text_fields_keep_numbers_as_written(in_project: Path) -> None:
+    """YAML 1.1 reads 007, 10:30 and 1_000 as numbers; a text field prints what was written."""
+    write_sheet(
+        in_project,
+        "w",
+        "--- # a fact sheet: YAML allows a comment after the fence\n"
+        "title: 2024\ndate: 2010-01-01\ndateline: 007\noffice: 10:30\nsummary: 1_000\n"
+        "keywords: [007, 1e3]\n---\nText with an escaped \\[^1] citation.\n",
+    )
+    result = invoke("pdf", "-j", "1", "content/w.md")
+    assert result.exit_code == 0, result.output
+    pdf = in_project / "dist" / "w.pdf"
+    text = flat(pdftotext(pdf))
+    assert "007, January 1, 2010" in text
+    assert "10:30" in text
+    assert "Text with an escaped [^1] citation." in text
+    info = pdfinfo(pdf)
+    assert info["Subject"] == "1_000"
+    assert info["Keywords"] == "007, 1e3"
+    assert info["Title"] == "2024"
+
+
+def test_a_unicode_line_separator_does_not_shift_line_numbers(in_project: Path) -> None:
+    """PyYAML counts U+2028 as a line break; the reported line is the editor's line."""
+    write_sheet(
+        in_project, "u", '---\ntitle: "A\u2028B"\ndate: 2010-01-01\ncolour: blue\n---\nBody.\n'
+    )
+    result = invoke("check", "content/u.md")
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[0].startswith("content/u.md:4: unknown field `colour`")

@@ -57,7 +57,9 @@ BLOCK_TEXT_LENGTH = 61
 
 def lint_plugin(md: MarkdownIt) -> None:
     """Register the lint pass as a core rule."""
-    md.core.ruler.push("factsheet_lint", lint_rule)
+    # Before text_join: an escaped `\[^1]` is still a separate text_special token there, so
+    # it is not mistaken for a citation.
+    md.core.ruler.before("text_join", "factsheet_lint", lint_rule)
 
 
 def lint_rule(state: StateCore) -> None:
@@ -141,7 +143,7 @@ class _Linter:
             if token.type in ("softbreak", "hardbreak"):
                 self.line += 1
                 self.gather_text(" ")
-            elif token.type in ("text", "code_inline"):
+            elif token.type in ("text", "text_special", "code_inline"):
                 if token.type == "text":
                     for match in CITATION.finditer(token.content):
                         self.problem(f"footnote [^{match.group(1)}] is cited but never defined")

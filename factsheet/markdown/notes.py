@@ -27,7 +27,7 @@ GOVERNMENT_SUFFIXES = ("gov", "mil", "fed.us")
 
 def notes_plugin(md: MarkdownIt) -> None:
     """Register the links-to-notes transform (after the lint pass)."""
-    md.core.ruler.push("factsheet_notes", notes_rule)
+    md.core.ruler.after("factsheet_lint", "factsheet_notes", notes_rule)
 
 
 def is_government_host(host: str, extra_domains: Sequence[str]) -> bool:
