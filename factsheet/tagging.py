@@ -217,9 +217,15 @@ def describe_links(pdf: pikepdf.Pdf, locale: Locale) -> int:
             continue
         for kid in _kids(element):
             annotation = kid.get("/Obj") if isinstance(kid, Dictionary) else None
-            if annotation is None or "/A" not in annotation:
+            if annotation is None:
                 continue
-            target = annotation.A.get("/URI") or annotation.get("/Contents")
+            # An address (/A /URI), or a place in the sheet (/Dest: a heading's anchor).
+            destination = annotation.get("/Dest")
+            target = (
+                (annotation.A.get("/URI") if "/A" in annotation else None)
+                or annotation.get("/Contents")
+                or (f"#{destination}" if isinstance(destination, pikepdf.String) else None)
+            )
             if target is not None:
                 address = str(target)
                 description = locale.link_description(address.removeprefix("mailto:"))

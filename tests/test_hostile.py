@@ -14,6 +14,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import pikepdf
 import pytest
 from helpers import (
     PROJECT_ROOT,
@@ -438,3 +439,45 @@ def test_a_unicode_line_separator_does_not_shift_line_numbers(in_project: Path) 
     result = invoke("check", "content/u.md")
     assert result.exit_code == 1
     assert result.stderr.splitlines()[0].startswith("content/u.md:4: unknown field `colour`")
+
+
+# Printed addresses are exact ----------------------------------------------------------------------
+
+ADDRESSES = sheet_text(
+    "Addresses",
+    "See [who may apply](#who-may-apply), <https://www.state.gov/a--b...c-Ab3dEf6hIj9kLm0nOp>, "
+    "[HTTPS://STATE.GOV/ABC](https://state.gov/abc) and "
+    "[a bookseller](https://xn--bcher-kva.example/p).\n\n## Who may apply?\n\nAnyone.",
+)
+
+
+def test_addresses_print_exactly_and_anchors_jump(in_project: Path) -> None:
+    write_sheet(in_project, "a", ADDRESSES)
+    result = invoke("pdf", "-j", "1", "content/a.md")
+    assert result.exit_code == 0, result.output
+    pdf = in_project / "dist" / "a.pdf"
+    raw = pdftotext(pdf, layout=False)
+    # The typographer left the address alone, and no hyphen was added to it.
+    assert "https://www.state.gov/a--b...c-Ab3dEf6hIj9kLm0nOp" in raw.replace("\n", "")
+    assert "–" not in raw and "…" not in raw
+    # Text equal to the address but for its case prints the real address in a note.
+    assert "1. https://state.gov/abc" in raw
+    # An internationalised host prints in Unicode.
+    assert "https://bücher.example/p" in raw
+    with pikepdf.open(pdf) as document:
+        internal = [
+            annotation
+            for annotation in document.pages[0].get("/Annots", [])
+            if "/Dest" in annotation
+        ]
+        assert [str(annotation.Dest) for annotation in internal] == ["who-may-apply"]
+        assert "who-may-apply" in [str(name) for name in document.Root.Names.Dests.Names]
+
+
+def test_a_link_to_a_missing_anchor_is_an_error_at_its_line(in_project: Path) -> None:
+    write_sheet(in_project, "a", sheet_text("A", "Intro.\n\nSee [below](#elsewhere).\n\n## Here"))
+    result = invoke("check", "content/a.md")
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[0] == (
+        "content/a.md:7: link to '#elsewhere': no heading has that anchor (anchors: here)"
+    )

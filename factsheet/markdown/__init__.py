@@ -6,6 +6,8 @@ split as markdown-it itself splits it: a plugin is a function that registers cor
 rewrite the token stream) and render rules (which print tokens), and the state of one document
 lives in ``env`` (a :class:`DocumentState`):
 
+- :mod:`.addresses` keeps a link whose text is its address from the typographer, and says how
+  addresses are compared and printed;
 - :mod:`.lint` checks the token stream, records every problem at its line, and puts the sheet's
   links, images, headings, footnotes and blocks on the :class:`Body`;
 - :mod:`.notes` turns links and footnotes into notes printed at the foot of the page (a link's
@@ -28,14 +30,18 @@ from ..config import Site
 from ..content import Sheet
 from ..errors import ProblemCollector
 from ..locale import Locale
-from . import lint, notes
+from . import addresses, lint, notes
 from .renderer import PrintRenderer
 from .state import Block, Body, DocumentState, Footnote, Heading, Link
 
 __all__ = ["Block", "Body", "Footnote", "Heading", "Link", "new_parser", "parser", "render_body"]
 
 # In the order their core rules run, after markdown-it's own.
-PLUGINS: tuple[Callable[[MarkdownIt], None], ...] = (lint.lint_plugin, notes.notes_plugin)
+PLUGINS: tuple[Callable[[MarkdownIt], None], ...] = (
+    addresses.addresses_plugin,
+    lint.lint_plugin,
+    notes.notes_plugin,
+)
 
 
 def new_parser(locale: Locale) -> MarkdownIt:

@@ -66,7 +66,9 @@ def lint_rule(state: StateCore) -> None:
     """Check every token of the document and fill in the :class:`Body`'s inventory."""
     document = DocumentState.of(state.env)
     main, document.definitions = split_definitions(state.tokens)
-    _Linter(document).check(main)
+    linter = _Linter(document)
+    linter.check(main)
+    linter.check_anchors()
     _check_uncited_footnotes(document, state.env)
 
 
@@ -277,7 +279,31 @@ class _Linter:
             self.problem(
                 f"heading level {level} follows level {previous}: use {'#' * (previous + 1)}"
             )
-        self.body.headings.append(Heading(level, inline.content, self.line))
+        anchor = self.unique_anchor(inline.content)
+        token.meta["anchor"] = anchor
+        self.body.headings.append(Heading(level, inline.content, self.line, anchor))
+
+    def unique_anchor(self, text: str) -> str:
+        """The heading's anchor, as GitHub makes them: `## Who may apply?` → `who-may-apply`."""
+        slug = re.sub(r"[^\w\- ]", "", text.strip().lower()).replace(" ", "-") or "section"
+        taken = {heading.anchor for heading in self.body.headings}
+        anchor, number = slug, 0
+        while anchor in taken:
+            number += 1
+            anchor = f"{slug}-{number}"
+        return anchor
+
+    def check_anchors(self) -> None:
+        """Every `#anchor` link names a heading of the sheet."""
+        anchors = {heading.anchor for heading in self.body.headings}
+        for link in self.body.links:
+            if link.href.startswith("#") and unquote(link.href[1:]) not in anchors:
+                known = ", ".join(sorted(anchors)) or "none: the sheet has no section headings"
+                self.problem(
+                    f"link to {shown_value(link.href)}: no heading has that anchor "
+                    f"(anchors: {known})",
+                    link.line,
+                )
 
 
 def shown_value(value: str, *, quote: bool = True) -> str:

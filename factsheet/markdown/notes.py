@@ -11,14 +11,14 @@ Inside a note, which cannot carry a note of its own, a link's address goes in pa
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
-from urllib.parse import unquote, urlsplit
+from urllib.parse import urlsplit
 
 from markdown_it import MarkdownIt
 from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 
+from .addresses import printed_address, same_address
 from .lint import LINK_SCHEMES
 from .state import DocumentState
 
@@ -37,19 +37,6 @@ def is_government_host(host: str, extra_domains: Sequence[str]) -> bool:
         host == domain or host.endswith("." + domain)
         for domain in (*GOVERNMENT_SUFFIXES, *extra_domains)
     )
-
-
-def printed_address(url: str) -> str:
-    """The address as printed on paper: mail addresses without ``mailto:``."""
-    if url.lower().startswith("mailto:"):
-        return unquote(url[len("mailto:") :])
-    return url
-
-
-def _comparable(address: str) -> str:
-    address = address.strip().lower()
-    address = re.sub(r"^(https?://|mailto:)", "", address)
-    return address.rstrip("/")
 
 
 def notes_rule(state: StateCore) -> None:
@@ -125,7 +112,7 @@ class _Numbering:
         if scheme not in LINK_SCHEMES:
             return []
         link_text = "".join(token.content for token in children[opening + 1 : closing])
-        needs_address = _comparable(link_text) != _comparable(href)
+        needs_address = not same_address(link_text, href)
         external = scheme != "mailto" and not is_government_host(
             host, self.document.site.government_domains
         )

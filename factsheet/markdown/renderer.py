@@ -57,6 +57,13 @@ class PrintRenderer(RendererHTML):
         alt = self.renderInlineAsText(token.children or [], options, env)
         return f'<img src="{escape(path.as_uri())}" alt="{escape(alt)}">'
 
+    def heading_open(self, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
+        """A section heading, with the id that `#anchor` links name."""
+        anchor = tokens[idx].meta.get("anchor")
+        if anchor:
+            tokens[idx].attrSet("id", anchor)
+        return self.renderToken(tokens, idx, options, env)
+
     def th_open(self, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
         """A header cell, with its scope for screen readers."""
         tokens[idx].attrSet("scope", "col")

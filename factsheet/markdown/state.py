@@ -20,6 +20,8 @@ class Heading:
     level: int
     text: str
     line: int
+    # The id a `#anchor` link names it by.
+    anchor: str = ""
 
 
 @dataclass(frozen=True)
