@@ -132,6 +132,34 @@ def watch_latency(project: Path, sheet: Path, rounds: int = 5) -> list[float]:
     return latencies
 
 
+def hostile_sizes(project: Path) -> tuple[float, float, float]:
+    """`check` seconds per MB of quotes and apostrophes in one paragraph (must be linear), and
+    the seconds and peak RSS (MB) of building a sheet of 1,000 footnotes."""
+    content = project / "content"
+    quotes = content / "zz-quotes.md"
+    paragraph = "\"a' b" * 190_000  # 950 KB, one paragraph
+    quotes.write_text(f"---\ntitle: Quotes\ndate: 2012-03-04\n---\n{paragraph}\n")
+    megabytes = quotes.stat().st_size / 1_000_000
+    check_seconds = run([PYTHON, str(REPO / "build.py"), "check", str(quotes)], project)
+    quotes.unlink()
+    notes = content / "zz-notes.md"
+    body = "\n\n".join(f"Paragraph {i} cites a note.[^n{i}]" for i in range(1000))
+    body += "\n\n" + "\n".join(f"[^n{i}]: Note number {i}." for i in range(1000))
+    notes.write_text(f"---\ntitle: Notes\ndate: 2012-03-04\nmax_pages: 200\n---\n{body}\n")
+    started = time.perf_counter()
+    process = subprocess.run(
+        [PYTHON, str(REPO / "build.py"), "pdf", "-j1", "--force", str(notes)],
+        cwd=project,
+        check=True,
+        capture_output=True,
+    )
+    notes_seconds = time.perf_counter() - started
+    del process
+    notes_rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    notes.unlink()
+    return check_seconds / megabytes, notes_seconds, notes_rss
+
+
 def step(name: str) -> None:
     """Say on stderr what is being measured (the table goes to stdout at the end)."""
     print(f"bench: {name}…", file=sys.stderr, flush=True)
@@ -168,6 +196,9 @@ def main() -> None:
     two_page = next((project / "content").glob("*-2p.md"))
     latencies = watch_latency(project, two_page)
 
+    step("hostile sizes: 1 MB of quotes, 1,000 footnotes")
+    check_per_mb, notes_seconds, notes_rss = hostile_sizes(project)
+
     sizes: dict[int, list[int]] = {1: [], 2: [], 3: []}
     for pdf in (project / "dist").glob("*.pdf"):
         sizes[int(pdf.stem[-2])].append(pdf.stat().st_size)
@@ -201,6 +232,16 @@ def main() -> None:
             "save → 'rebuilt' (target ≤ 250 ms)",
         ),
         ("peak RSS of a worker", f"{worker_rss_mb:.0f} MB", "target ≤ 200 MB"),
+        (
+            "check, one paragraph of quotes",
+            f"{check_per_mb:.2f} s per MB",
+            "linear (was quadratic: 600 KB did not finish in 60 s)",
+        ),
+        (
+            "a sheet of 1,000 footnotes",
+            f"{notes_seconds:.1f} s, peak RSS {notes_rss:.0f} MB",
+            "51 pages",
+        ),
     ]
     for pages, values in sizes.items():
         if values:

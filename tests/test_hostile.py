@@ -481,3 +481,33 @@ def test_a_link_to_a_missing_anchor_is_an_error_at_its_line(in_project: Path) ->
     assert result.stderr.splitlines()[0] == (
         "content/a.md:7: link to '#elsewhere': no heading has that anchor (anchors: here)"
     )
+
+
+# No quadratic passes ----------------------------------------------------------------------------
+
+
+def test_cutting_long_text_changes_nothing_the_typographer_prints() -> None:
+    """Quotes are curled the same whether a long run of text is cut in pieces or not."""
+    from markdown_it import MarkdownIt
+
+    from factsheet.markdown.chunks import PIECE, chunks_plugin
+
+    text = " ".join(f"\"quote {i}\" and 'single {i}' -- it's ... {i}" for i in range(400))
+    assert len(text) > 20 * PIECE
+    options = {"typographer": True, "quotes": "“”‘’"}
+    plain = MarkdownIt("commonmark", options).enable(["replacements", "smartquotes"])
+    cut = MarkdownIt("commonmark", options).enable(["replacements", "smartquotes"])
+    cut.use(chunks_plugin)
+    assert cut.render(text) == plain.render(text)
+    assert "“quote 399”" in cut.render(text)
+    quotes_only = "\"'(c)--..." * 800
+    assert cut.render(quotes_only) == plain.render(quotes_only)
+
+
+def test_a_megabyte_paragraph_of_quotes_is_checked(in_project: Path) -> None:
+    """It used to take minutes (quadratic smart quotes); the timeout only guards a hang, the
+    speed is measured by `make bench`."""
+    write_sheet(in_project, "q", sheet_text("Quotes", "\"a' b" * 190_000))
+    result = run_cli(["check", "content/q.md"], cwd=in_project)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.splitlines() == ["checked 1 sheet: 0 with problems"]

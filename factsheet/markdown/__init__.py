@@ -6,6 +6,7 @@ split as markdown-it itself splits it: a plugin is a function that registers cor
 rewrite the token stream) and render rules (which print tokens), and the state of one document
 lives in ``env`` (a :class:`DocumentState`):
 
+- :mod:`.chunks` cuts long runs of text before the typographer (which is quadratic on them);
 - :mod:`.addresses` keeps a link whose text is its address from the typographer, and says how
   addresses are compared and printed;
 - :mod:`.lint` checks the token stream, records every problem at its line, and puts the sheet's
@@ -30,7 +31,7 @@ from ..config import Site
 from ..content import Sheet
 from ..errors import ProblemCollector
 from ..locale import Locale
-from . import addresses, lint, notes
+from . import addresses, chunks, lint, notes
 from .renderer import PrintRenderer
 from .state import Block, Body, DocumentState, Footnote, Heading, Link
 
@@ -38,6 +39,7 @@ __all__ = ["Block", "Body", "Footnote", "Heading", "Link", "new_parser", "parser
 
 # In the order their core rules run, after markdown-it's own.
 PLUGINS: tuple[Callable[[MarkdownIt], None], ...] = (
+    chunks.chunks_plugin,
     addresses.addresses_plugin,
     lint.lint_plugin,
     notes.notes_plugin,
