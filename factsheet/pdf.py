@@ -19,8 +19,9 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
 from .config import Site
-from .errors import FactsheetError, display_path
+from .errors import FactsheetError, ProblemsError, display_path
 from .files import atomic_output
+from .fit import overflows
 from .profiles import OutputProfile
 from .render import HtmlDocument, layout_stylesheets
 from .tagging import finish_tags
@@ -176,6 +177,11 @@ class PdfRenderer:
         laid_out = self.layout(document, relocated)
         if sheet.max_pages is not None and len(laid_out.pages) > sheet.max_pages:
             raise self.overflow_error(document, relocated, len(laid_out.pages))
+        outside = overflows(laid_out.pages)
+        if outside:
+            raise ProblemsError(
+                FactsheetError(sheet.path, overflow.line, overflow.message) for overflow in outside
+            )
         # A stable identifier derived from the input keeps the output byte-for-byte reproducible.
         identifier = hashlib.md5(
             (relocated + document.page_css).encode(), usedforsecurity=False

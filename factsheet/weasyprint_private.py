@@ -12,6 +12,7 @@ Importing this module does not import WeasyPrint.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 # The log message WeasyPrint 70 writes for an image without alt text (pdf/tags.py). A decorative
 # image has ``alt=""`` on purpose: the PDF stage drops this message for those images.
@@ -26,6 +27,17 @@ MARKED_CONTENT = re.compile(rb"/[A-Za-z]+\n<</MCID (\d+)>>\nBDC")
 # are one /Span per note; the tagging stage makes those /Note elements.
 FOOTNOTE_AREA_ROLE = "/NonStruct"
 FOOTNOTE_ROLE = "/Span"
+
+
+def page_box(page: Any) -> Any:
+    """The laid-out box tree of a ``weasyprint.Page`` (``Page._page_box``, private in 70).
+
+    The fit check (:mod:`factsheet.fit`) walks it to find what lies outside the text area, and
+    relies on these box classes by name: ``PageBox`` (``content_box_x/y``, ``width``),
+    ``FootnoteAreaBox``, ``MarginBox``, ``TableBox``, ``TextBox``, ``*ReplacedBox``.
+    """
+    return page._page_box
+
 
 # The page margin boxes (running header, footer) are marked content whose structure elements
 # WeasyPrint 70 leaves out of the tree; the tagging stage re-marks them as artifacts.

@@ -277,11 +277,13 @@ def test_errors_module_does_not_need_click(tmp_path: Path) -> None:
 
 
 def test_no_global_statements_and_no_private_weasyprint_outside_its_list() -> None:
+    """Private WeasyPrint attributes are reached only through weasyprint_private.py."""
     for path in PACKAGE.rglob("*.py"):
         tree = ast.parse(path.read_text(encoding="utf-8"))
         assert not any(isinstance(node, ast.Global) for node in ast.walk(tree)), path
-        source = path.read_text(encoding="utf-8")
-        assert "_page_box" not in source, path
+        if path.name != "weasyprint_private.py":
+            source = path.read_text(encoding="utf-8")
+            assert "._page_box" not in source, path
 
 
 # Output profiles ----------------------------------------------------------------------------------

@@ -21,10 +21,12 @@ from helpers import (
     flat,
     invoke,
     make_project,
+    pdf_words,
     pdfinfo,
     pdftotext,
     run_cli,
     sheet_text,
+    squeeze,
     write_sheet,
 )
 
@@ -511,3 +513,73 @@ def test_a_megabyte_paragraph_of_quotes_is_checked(in_project: Path) -> None:
     result = run_cli(["check", "content/q.md"], cwd=in_project)
     assert result.returncode == 0, result.stderr
     assert result.stderr.splitlines() == ["checked 1 sheet: 0 with problems"]
+
+
+# No text is ever lost off the page --------------------------------------------------------------
+
+LONG_THINGS = sheet_text(
+    "Long things",
+    "Word: " + "a" * 3000 + "\n\n"
+    "Link: <https://www.state.gov/" + "x" * 280 + ">\n\n"
+    "```\n" + "y" * 200 + "\n```\n\n"
+    "## Heading "
+    + "Z" * 150
+    + "\n\n"
+    + "|"
+    + "|".join(f"Column header {i}" for i in range(12))
+    + "|\n"
+    + "|"
+    + "---|" * 12
+    + "\n"
+    + "|"
+    + "|".join(f"v{i}" for i in range(12))
+    + "|\n\n"
+    "A note with code.[^code]\n\n"
+    "[^code]: The command:\n\n    ```\n    factsheet pdf --force\n    ```\n",
+    max_pages=20,
+)
+
+
+def test_long_words_addresses_code_headings_and_tables_wrap_inside_the_page(
+    in_project: Path,
+) -> None:
+    write_sheet(in_project, "long", LONG_THINGS)
+    result = invoke("pdf", "-j", "1", "content/long.md")
+    assert result.exit_code == 0, result.output
+    pdf = in_project / "dist" / "long.pdf"
+    right_edge = 612 - 0.8 * 72  # US Letter, 0.8 in side margins
+    for page in pdf_words(pdf):
+        for word in page.words:
+            assert word.x_max <= right_edge + 1, f"{word.text[:30]} runs off at {word.x_max}"
+            assert word.x_min >= 0.8 * 72 - 1, f"{word.text[:30]} starts at {word.x_min}"
+    text = squeeze(pdftotext(pdf))
+    for kept in ("a" * 3000, "x" * 280, "y" * 200, "z" * 150, "v11", "factsheetpdfforce"):
+        assert kept in text, f"{kept[:20]}… was lost"
+
+
+def test_a_table_too_wide_even_wrapped_fails_with_where_and_by_how_much(in_project: Path) -> None:
+    columns = 30
+    table = "|" + "|".join(f"Col{i}" for i in range(columns)) + "|\n|" + "---|" * columns
+    table += "\n|" + "|".join(str(i) for i in range(columns)) + "|"
+    write_sheet(in_project, "wide", sheet_text("Wide", f"Intro.\n\n{table}"))
+    result = invoke("pdf", "-j", "1", "content/wide.md")
+    assert result.exit_code == 1
+    assert re.fullmatch(
+        r"content/wide\.md:7: table is \d+ mm wider than the text area \(page 1\)",
+        result.stderr.splitlines()[0],
+    ), result.stderr
+    assert not (in_project / "dist" / "wide.pdf").exists()
+
+
+def test_a_note_taller_than_a_page_fails_instead_of_losing_its_start(in_project: Path) -> None:
+    note = " ".join(["A long note sentence that keeps going."] * 400)
+    write_sheet(
+        in_project, "note", sheet_text("Note", f"Intro.\n\nCited here.[^1]\n\n[^1]: {note}")
+    )
+    result = invoke("pdf", "-j", "1", "content/note.md")
+    assert result.exit_code == 1
+    assert re.fullmatch(
+        r"content/note\.md:7: a note cited here is \d+ mm taller than the page can hold: "
+        r"its start is cut off \(page \d+\)",
+        result.stderr.splitlines()[0],
+    ), result.stderr

@@ -50,6 +50,7 @@ def notes_rule(state: StateCore) -> None:
     numbering = _Numbering(document)
     for token in state.tokens:
         if token.type == "inline" and token.children:
+            numbering.line = document.line_of(token.map, numbering.line)
             token.children = numbering.inline(token.children, in_note=False)
 
 
@@ -62,6 +63,8 @@ class _Numbering:
         self.note_of_footnote: dict[int, int] = {}
         self.note_of_address: dict[str, int] = {}
         self.disclaimer_given = False
+        # The line of the block being numbered: a note carries it, for the fit check.
+        self.line = document.sheet.body_line
 
     def inline(self, children: list[Token], in_note: bool) -> list[Token]:
         output: list[Token] = []
@@ -78,6 +81,7 @@ class _Numbering:
         self.body.note_count += 1
         note = Token("note", "span", 0)
         note.children = children
+        note.meta["line"] = self.line
         return note
 
     def repeated(self, number: int) -> Token:
@@ -97,6 +101,12 @@ class _Numbering:
                 if inner:
                     inner.append(_text(" "))
                 inner.extend(self.inline(part.children or [], in_note=True))
+            elif part.type in ("fence", "code_block"):
+                # A note is a line of text at the foot of the page: its code prints in it.
+                code = Token("code_inline", "code", 0)
+                code.content = part.content.rstrip("\n")
+                code.attrSet("class", "block")
+                inner.extend([_text(" "), code] if inner else [code])
         self.note_of_footnote[footnote_id] = self.body.note_count + 1
         return [self.new_note(inner)]
 

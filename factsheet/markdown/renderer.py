@@ -35,7 +35,8 @@ class PrintRenderer(RendererHTML):
     def note(self, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
         """A note, in place: the stylesheet floats it to the foot of the page."""
         inner = self.renderInline(tokens[idx].children or [], options, env)
-        return f'<span class="note">{inner}</span>'
+        line = tokens[idx].meta.get("line")
+        return f'<span class="note" data-line="{line}">{inner}</span>'
 
     def note_call(self, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
         """A note cited again: its number, not the note a second time."""
