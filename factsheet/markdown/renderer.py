@@ -65,6 +65,16 @@ class PrintRenderer(RendererHTML):
             tokens[idx].attrSet("id", anchor)
         return self.renderToken(tokens, idx, options, env)
 
+    def fence(self, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
+        """A code block: one span per line, so that a wrapped line shows it continues."""
+        return self.code_block(tokens, idx, options, env)
+
+    def code_block(self, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
+        """A code block: one span per line, so that a wrapped line shows it continues."""
+        lines = tokens[idx].content.rstrip("\n").split("\n")
+        spans = "".join(f'<span class="code-line">{escape(line)}</span>' for line in lines)
+        return f"<pre{self.renderAttrs(tokens[idx])}><code>{spans}</code></pre>\n"
+
     def th_open(self, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
         """A header cell, with its scope for screen readers."""
         tokens[idx].attrSet("scope", "col")
