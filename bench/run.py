@@ -157,6 +157,7 @@ def hostile_sizes(project: Path) -> tuple[float, float, float]:
     del process
     notes_rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     notes.unlink()
+    (project / "dist" / "zz-notes.pdf").unlink()
     return check_seconds / megabytes, notes_seconds, notes_rss
 
 
