@@ -195,8 +195,38 @@ def yaml_problem(path: Path, error: yaml.YAMLError, text: str, line_offset: int)
     problem = shown(getattr(error, "problem", None) or str(error))
     if mark is None:
         return FactsheetError(path, None, f"YAML error: {problem}")
+    hinted = _hint(error, problem, text)
+    if hinted is not None:
+        mark, problem = hinted
     line = file_line(mark, text, line_offset)
     return FactsheetError(path, line, f"YAML error at column {mark.column + 1}: {problem}")
+
+
+def _hint(error: yaml.YAMLError, problem: str, text: str) -> tuple[yaml.Mark, str] | None:
+    """Where the mistake really is, and what to do, for the mistakes people make most."""
+    context = getattr(error, "context", None) or ""
+    context_mark = getattr(error, "context_mark", None)
+    mark = getattr(error, "problem_mark", None)
+    if context == "while scanning a quoted scalar" and context_mark is not None:
+        quote = text[context_mark.index] if context_mark.index < len(text) else '"'
+        return context_mark, f"this {quote} is never closed: end the value with {quote}"
+    if context.startswith("while parsing a flow") and context_mark is not None:
+        opening = text[context_mark.index] if context_mark.index < len(text) else "["
+        closing = {"[": "]", "{": "}"}.get(opening, "]")
+        what = "list" if opening == "[" else "mapping"
+        return context_mark, f"this {opening} is never closed: end the {what} with {closing}"
+    if mark is None:
+        return None
+    source_line = text[text.rfind("\n", 0, mark.index) + 1 :].split("\n", 1)[0]
+    if "'\\t'" in problem:
+        return mark, "a tab in the indentation: YAML indents with spaces"
+    if problem == "mapping values are not allowed here":
+        key, _, value = source_line.strip().partition(": ")
+        if source_line[:1].isspace():
+            return mark, f"this line is indented: start `{key}:` at the beginning of the line"
+        quoted = '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        return mark, f"a colon and a space inside a value: quote the value: {key}: {quoted}"
+    return None
 
 
 def read_mapping(

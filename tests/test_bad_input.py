@@ -113,23 +113,36 @@ CORPUS = [
     bad(
         "yaml-unclosed-list",
         "---\ntitle: T\ndate: 2010-06-11\nkeywords: [a, b\n---\nBody.\n",
-        (4, "YAML error at column 16: expected ',' or ']', but got '<stream end>'"),
+        (4, "YAML error at column 11: this [ is never closed: end the list with ]"),
     ),
     bad(
         "yaml-bad-indent",
         "---\ntitle: T\n  bad: indent\ndate: 2010-06-11\n---\nBody.\n",
-        (3, "YAML error at column 6: mapping values are not allowed here"),
+        (
+            3,
+            "YAML error at column 6: this line is indented: start `bad:` at the beginning of "
+            "the line",
+        ),
     ),
     bad(
         "yaml-tab",
         "---\ntitle: T\n\tdate: 2010-06-11\n---\nBody.\n",
-        (3, "YAML error at column 1: found character '\\t' that cannot start any token"),
+        (3, "YAML error at column 1: a tab in the indentation: YAML indents with spaces"),
     ),
-    # Poor: the quote opens on line 2, but the end of the front matter (line 3) is reported.
+    # The quote opens on line 2: that is where it is reported.
     bad(
         "yaml-unclosed-quote",
         '---\ntitle: "T\ndate: 2010-06-11\n---\nBody.\n',
-        (3, "YAML error at column 17: found unexpected end of stream"),
+        (2, 'YAML error at column 8: this " is never closed: end the value with "'),
+    ),
+    bad(
+        "yaml-colon-in-value",
+        "---\ntitle: Remarks: A New Era\ndate: 2010-06-11\n---\nBody.\n",
+        (
+            2,
+            "YAML error at column 15: a colon and a space inside a value: quote the value: "
+            'title: "Remarks: A New Era"',
+        ),
     ),
     # The shape of the file and of its front matter.
     bad(
@@ -523,14 +536,17 @@ SITE_CASES = [
         id="emblem-absolute",
     ),
     pytest.param(
-        # Poor: the file has two lines; the end of the stream is reported as line 3.
+        # The bracket opens on line 2: that is where it is reported.
         "agency: X\npaper: [letter\n",
-        ["factsheet.yaml:3: YAML error at column 1: expected ',' or ']', but got '<stream end>'"],
+        ["factsheet.yaml:2: YAML error at column 8: this [ is never closed: end the list with ]"],
         id="yaml-syntax",
     ),
     pytest.param(
         "agency: X\n  tagline: Y\n",
-        ["factsheet.yaml:2: YAML error at column 10: mapping values are not allowed here"],
+        [
+            "factsheet.yaml:2: YAML error at column 10: this line is indented: start `tagline:` "
+            "at the beginning of the line"
+        ],
         id="yaml-syntax-indent",
     ),
     pytest.param(
