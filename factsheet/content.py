@@ -13,8 +13,11 @@ from .errors import FactsheetError, ProblemCollector
 from .fields import declare
 from .files import read_text_file
 from .locale import Locale, locale_for
+from .typography import typeset
 
 DEFAULT_LAYOUT = "fact-sheet"
+# The front-matter fields printed as text (or shown as the PDF's Subject).
+PRINTED_TEXT_FIELDS = ("title", "label", "office", "dateline", "summary")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -179,6 +182,10 @@ def read_sheet(path: Path, site: Site) -> tuple[Sheet, ProblemCollector]:
             given.line if given else 1,
             f"field `layout`: no layout {layout!r} in templates/layouts/ (layouts: {known})",
         )
+    # Printed strings get the body's smart quotes and dashes, in the sheet's language.
+    for name in PRINTED_TEXT_FIELDS:
+        if settings[name]:
+            settings[name] = typeset(settings[name], locale)
     settings.update(
         lang=lang,
         label=settings["label"] or locale.default_label,

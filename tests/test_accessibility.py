@@ -513,7 +513,8 @@ def test_tagged_with_title_language_and_ua_identifier(case: Case, tagged: Tagged
     """pdfinfo: Tagged yes and the title; catalog: /Lang, DisplayDocTitle; XMP pdfuaid:part 1."""
     info = pdfinfo(case.pdf)
     assert info.get("Tagged") == "yes", info
-    assert info.get("Title") == front_matter(case.source)["title"], info
+    # The title is printed (and named) with the body's typography: d'échanges → d’échanges.
+    assert info.get("Title") == front_matter(case.source)["title"].replace("'", "’"), info
     root = tagged.pdf.Root
     assert str(root.get("/Lang", "")) == sheet_lang(case)
     assert root.ViewerPreferences.get("/DisplayDocTitle") is True

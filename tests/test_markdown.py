@@ -54,9 +54,11 @@ def site(project: Path) -> Site:
     return load_site(project)
 
 
-def make_sheet(project: Path, site: Site, body: str, title: str = "Unit Test Sheet") -> Sheet:
-    """Write ``content/unit.md`` with minimal front matter and ``body``; load it."""
-    path = write_sheet(project, "unit", sheet_text(title, body, date="2020-01-02"))
+def make_sheet(
+    project: Path, site: Site, body: str, title: str = "Unit Test Sheet", **fields: object
+) -> Sheet:
+    """Write ``content/unit.md`` with minimal front matter (and ``fields``) and ``body``."""
+    path = write_sheet(project, "unit", sheet_text(title, body, date="2020-01-02", **fields))
     return load_sheet(path, site)
 
 
@@ -233,3 +235,23 @@ def test_dates_are_printed_in_the_sheets_language(lang: str, first: str, elevent
 
     assert locale_for(lang).format_date(datetime.date(2010, 6, 1)) == first
     assert locale_for(lang).format_date(datetime.date(2010, 6, 11)) == eleventh
+
+
+@pytest.mark.parametrize(
+    ("lang", "written", "printed"),
+    [
+        ("en", "Blinken's Visit", "Blinken’s Visit"),
+        ("en", '"Quoted" title -- now...', "“Quoted” title – now…"),
+        ("fr", "FICHE D'INFORMATION", "FICHE D’INFORMATION"),
+        ("fr", 'Le "programme"', "Le «\u00a0programme\u00a0»"),
+        ("de", '"Zitat"', "„Zitat“"),
+        ("en", "Budget {{ 7*7 }} *not emphasis* [x](y)", "Budget {{ 7*7 }} *not emphasis* [x](y)"),
+    ],
+)
+def test_front_matter_strings_get_the_bodys_typography(
+    project: Path, site: Site, lang: str, written: str, printed: str
+) -> None:
+    """Title, label, office and dateline print with the body's quotes and dashes."""
+    quoted = '"' + written.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    sheet = make_sheet(project, site, "Body.", title=quoted, label=quoted, office=quoted, lang=lang)
+    assert (sheet.title, sheet.label, sheet.office) == (printed, printed, printed)
