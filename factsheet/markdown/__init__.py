@@ -7,6 +7,7 @@ rewrite the token stream) and render rules (which print tokens), and the state o
 lives in ``env`` (a :class:`DocumentState`):
 
 - :mod:`.chunks` cuts long runs of text before the typographer (which is quadratic on them);
+- :mod:`.tables` marks columns of figures, totals rows, captions and source lines;
 - :mod:`.addresses` keeps a link whose text is its address from the typographer, and says how
   addresses are compared and printed;
 - :mod:`.lint` checks the token stream, records every problem at its line, and puts the sheet's
@@ -31,7 +32,7 @@ from ..config import Site
 from ..content import Sheet
 from ..errors import ProblemCollector
 from ..locale import Locale
-from . import addresses, chunks, lint, notes
+from . import addresses, chunks, lint, notes, tables
 from .renderer import PrintRenderer
 from .state import Block, Body, DocumentState, Footnote, Heading, Link
 
@@ -40,6 +41,7 @@ __all__ = ["Block", "Body", "Footnote", "Heading", "Link", "new_parser", "parser
 # In the order their core rules run, after markdown-it's own.
 PLUGINS: tuple[Callable[[MarkdownIt], None], ...] = (
     chunks.chunks_plugin,
+    tables.tables_plugin,
     addresses.addresses_plugin,
     lint.lint_plugin,
     notes.notes_plugin,
