@@ -354,14 +354,17 @@ def test_body_lists_links_images_headings_and_footnotes(in_project: Path) -> Non
     assert result.note_count == 2
 
 
-def test_image_attributes_other_than_decorative_are_refused(in_project: Path) -> None:
+def test_image_attributes_outside_the_supported_ones_are_refused(in_project: Path) -> None:
+    """Attributes come from mdit_py_plugins.attrs; only the supported ones are accepted (an
+    event handler or a src override never reaches the HTML)."""
     shutil.copy(PROJECT_ROOT / "docs" / "international-criminal-court-page-1.png", "content/p.png")
-    write_sheet(in_project, "i", sheet_text("I", "![A page](p.png){width=50 .wide}"))
+    write_sheet(in_project, "i", sheet_text("I", "![A page](p.png){src=\"other.png\" onload=x}"))
     result = invoke("check", "content/i.md")
     assert result.exit_code == 1
+    supported = '{alt=""} (decorative), width=…, credit="…" and .right or .left'
     assert result.stderr.splitlines()[:2] == [
-        "content/i.md:5: image 'p.png': attribute `width` is not supported; the only one is "
-        '{alt=""}, for a purely decorative image',
-        "content/i.md:5: image 'p.png': attribute `class` is not supported; the only one is "
-        '{alt=""}, for a purely decorative image',
+        f"content/i.md:5: image 'p.png': attribute `src` is not supported; the attributes "
+        f"are {supported}",
+        f"content/i.md:5: image 'p.png': attribute `onload` is not supported; the attributes "
+        f"are {supported}",
     ]

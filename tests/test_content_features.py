@@ -68,3 +68,68 @@ def test_a_column_with_text_is_not_a_column_of_figures(in_project: Path) -> None
     site = load_site(in_project)
     html = render_body(load_sheet(path, site), site).html
     assert html.count('class="num"') == 4  # column A: its header and three cells
+
+
+# Figures --------------------------------------------------------------------------------------
+
+
+def _roles(pdf: Path) -> list[tuple[str, str]]:
+    """(role, alt text) of every structure element, depth first."""
+    found = []
+    with pikepdf.open(pdf) as document:
+        stack = [document.Root.StructTreeRoot]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, pikepdf.Dictionary) and "/S" in node:
+                found.append((str(node.S), str(node.get("/Alt", ""))))
+            kids = node.get("/K") if isinstance(node, pikepdf.Dictionary) else None
+            if isinstance(kids, pikepdf.Array):
+                stack.extend(reversed(list(kids)))
+            elif isinstance(kids, pikepdf.Dictionary):
+                stack.append(kids)
+    return found
+
+
+@pytest.fixture
+def photo(in_project: Path) -> Path:
+    for name in ("photo-caption.md", "clinic.jpg"):
+        shutil.copy(GALLERY / name, in_project / "content" / name)
+    result = invoke("pdf", "-j", "1", "content/photo-caption.md")
+    assert result.exit_code == 0, result.output
+    return in_project / "dist" / "photo-caption.pdf"
+
+
+def test_a_titled_image_is_a_sized_floating_figure_with_caption_and_credit(photo: Path) -> None:
+    (page,) = pdf_words(photo)
+    lines = page.line_texts()
+    caption = next(i for i, line in enumerate(lines) if "Maternal Health Clinic, opened" in line)
+    assert "State Department photo" in lines[caption + 1]
+    words = {word.text: word for word in page.words}
+    # Floated right at half the text width: the caption starts right of the page's middle,
+    # and the text beside it ("district") is on its left.
+    assert words["Northern"].x_min > page.width / 2
+    assert words["district"].x_max < page.width / 2
+    roles = _roles(photo)
+    figures = [alt for role, alt in roles if role == "/Figure" and alt.startswith("The new clinic")]
+    assert figures == ["The new clinic: two low buildings under a clear sky"]
+    assert "/Caption" in [role for role, _ in roles]
+    text = flat(pdftotext(photo, layout=False))
+    assert "{width" not in text and "credit=" not in text
+
+
+@pytest.mark.parametrize(
+    ("attributes", "message"),
+    [
+        ("{width=wide}", "width 'wide' is not a size"),
+        ("{width=150%}", "width '150%' is not a size"),
+        ("{.centre}", "class `.centre` is not supported"),
+        ("{onclick=x}", "attribute `onclick` is not supported"),
+    ],
+)
+def test_figure_attributes_are_checked(in_project: Path, attributes: str, message: str) -> None:
+    shutil.copy(GALLERY / "clinic.jpg", in_project / "content" / "clinic.jpg")
+    sheet = f'---\ntitle: T\ndate: 2020-01-01\n---\n![A clinic](clinic.jpg "Caption"){attributes}\n'
+    (in_project / "content" / "f.md").write_text(sheet, "utf-8")
+    result = invoke("check", "content/f.md")
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"content/f.md:5: image 'clinic.jpg': {message}")

@@ -12,6 +12,7 @@ lives in ``env`` (a :class:`DocumentState`):
   addresses are compared and printed;
 - :mod:`.lint` checks the token stream, records every problem at its line, and puts the sheet's
   links, images, headings, footnotes and blocks on the :class:`Body`;
+- :mod:`.figures` makes a lone image with a title or a size a figure with its caption;
 - :mod:`.notes` turns links and footnotes into notes printed at the foot of the page (a link's
   address on paper, the external-link disclaimer once);
 - :mod:`.renderer` prints the tokens as HTML, and nothing else.
@@ -32,7 +33,7 @@ from ..config import Site
 from ..content import Sheet
 from ..errors import ProblemCollector
 from ..locale import Locale
-from . import addresses, chunks, lint, notes, tables
+from . import addresses, chunks, figures, lint, notes, tables
 from .renderer import PrintRenderer
 from .state import Block, Body, DocumentState, Footnote, Heading, Link
 
@@ -44,6 +45,7 @@ PLUGINS: tuple[Callable[[MarkdownIt], None], ...] = (
     tables.tables_plugin,
     addresses.addresses_plugin,
     lint.lint_plugin,
+    figures.figures_plugin,
     notes.notes_plugin,
 )
 

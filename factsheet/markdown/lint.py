@@ -47,6 +47,10 @@ BLOCK_NAMES = {
     "ul": "list",
     "ol": "list",
 }
+# An image's size: a percentage of the text width, or a length.
+WIDTH = re.compile(r"\d{1,3}%|\d+(\.\d+)?(in|cm|mm|pt)")
+# A figure may float beside the text, to the right or the left.
+FLOATS = ("right", "left")
 # Emphasis in emphasis in a link…: far deeper than any real sentence.
 MAX_INLINE_NESTING = 20
 # How much of a long address or file name a message shows.
@@ -209,11 +213,7 @@ class _Linter:
         alt = "".join(child.content for child in token.children or [])
         written = dict(token.meta.get("insecure_attrs", {}))
         decorative = written.pop("alt", None) == ""
-        for name in written:
-            self.problem(
-                f"image {quoted}: attribute `{name}` is not supported; the only one is "
-                f"{DECORATIVE}, for a purely decorative image"
-            )
+        self.figure_attributes(token, written, quoted)
         if decorative and alt.strip():
             self.problem(f"image {quoted} has alt text and is marked decorative: choose one")
         elif not decorative and not alt.strip():
@@ -242,6 +242,36 @@ class _Linter:
             )
         if decorative:
             self.body.decorative_images.append(path)
+
+    def figure_attributes(self, token: Token, written: dict[str, str], quoted: str) -> None:
+        """Check an image's `{width=… credit="…" .right}` and keep them on the token."""
+        if "width" in written:
+            width = written.pop("width").strip()
+            if re.fullmatch(r"\d{1,3}", width):
+                width += "%"  # `{width=50%}`: the attribute syntax reads `%…}` as a comment
+            if not WIDTH.fullmatch(width) or (width.endswith("%") and int(width[:-1]) > 100):
+                self.problem(
+                    f"image {quoted}: width {width!r} is not a size: write a percentage of the "
+                    "text width (width=50%) or a length (width=3in, 8cm, 60mm, 200pt)"
+                )
+            else:
+                token.meta["width"] = width
+        if "credit" in written:
+            token.meta["credit"] = written.pop("credit")
+        classes = written.pop("class", "").split()
+        for name in classes:
+            if name in FLOATS:
+                token.meta["float"] = name
+            else:
+                self.problem(
+                    f"image {quoted}: class `.{name}` is not supported; "
+                    f"the classes are {', '.join('.' + f for f in FLOATS)}"
+                )
+        for name in written:
+            self.problem(
+                f"image {quoted}: attribute `{name}` is not supported; the attributes are "
+                f'{DECORATIVE} (decorative), width=…, credit="…" and .right or .left'
+            )
 
     def image_file(self, source: str, quoted: str) -> Path | None:
         """The image file ``source`` names, or ``None`` (and a problem) if it cannot be used."""

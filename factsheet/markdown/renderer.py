@@ -13,6 +13,7 @@ from typing import Any
 from markdown_it.renderer import RendererHTML
 from markdown_it.token import Token
 
+from ..typography import typeset
 from .state import DocumentState
 
 
@@ -54,9 +55,31 @@ class PrintRenderer(RendererHTML):
         if path is None:
             return ""
         if token.meta.get("decorative"):
-            return f'<img class="decorative" src="{escape(path.as_uri())}" alt="">'
-        alt = self.renderInlineAsText(token.children or [], options, env)
-        return f'<img src="{escape(path.as_uri())}" alt="{escape(alt)}">'
+            picture = f'<img class="decorative" src="{escape(path.as_uri())}" alt="">'
+        else:
+            alt = self.renderInlineAsText(token.children or [], options, env)
+            picture = f'<img src="{escape(path.as_uri())}" alt="{escape(alt)}">'
+        if not token.meta.get("figure"):
+            return picture
+        return self._figure(token, picture, DocumentState.of(env))
+
+    def _figure(self, token: Token, picture: str, document: DocumentState) -> str:
+        classes = " ".join(["figure", token.meta.get("float", "")]).strip()
+        width = token.meta.get("width")
+        style = f' style="width: {escape(width)}"' if width else ""
+        caption = ""
+        title, credit = token.attrGet("title"), token.meta.get("credit")
+        if title or credit:
+            caption = "<figcaption>"
+            if title:
+                caption += escape(typeset(str(title), document.sheet.locale))
+            if credit:
+                caption += (
+                    f'<span class="credit">{escape(typeset(credit, document.sheet.locale))}</span>'
+                )
+            caption += "</figcaption>"
+        line = token.meta.get("line")
+        return f'<figure class="{classes}"{style} data-line="{line}">{picture}{caption}</figure>\n'
 
     def heading_open(self, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
         """A section heading, with the id that `#anchor` links name."""
