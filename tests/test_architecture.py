@@ -358,7 +358,7 @@ def test_image_attributes_outside_the_supported_ones_are_refused(in_project: Pat
     """Attributes come from mdit_py_plugins.attrs; only the supported ones are accepted (an
     event handler or a src override never reaches the HTML)."""
     shutil.copy(PROJECT_ROOT / "docs" / "international-criminal-court-page-1.png", "content/p.png")
-    write_sheet(in_project, "i", sheet_text("I", "![A page](p.png){src=\"other.png\" onload=x}"))
+    write_sheet(in_project, "i", sheet_text("I", '![A page](p.png){src="other.png" onload=x}'))
     result = invoke("check", "content/i.md")
     assert result.exit_code == 1
     supported = '{alt=""} (decorative), width=…, credit="…" and .right or .left'
