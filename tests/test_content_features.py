@@ -133,3 +133,37 @@ def test_figure_attributes_are_checked(in_project: Path, attributes: str, messag
     result = invoke("check", "content/f.md")
     assert result.exit_code == 1
     assert result.stderr.startswith(f"content/f.md:5: image 'clinic.jpg': {message}")
+
+
+# Boxes ----------------------------------------------------------------------------------------
+
+
+def test_a_key_facts_box_prints_set_off_with_its_heading(in_project: Path) -> None:
+    shutil.copy(GALLERY / "key-facts.md", in_project / "content" / "key-facts.md")
+    result = invoke("pdf", "-j", "1", "content/key-facts.md")
+    assert result.exit_code == 0, result.output
+    pdf = in_project / "dist" / "key-facts.pdf"
+    text = flat(pdftotext(pdf, layout=False))
+    assert "Key facts • Capital: Examplegrad" in text
+    assert ":::" not in text and "box Key facts" not in text
+    roles = [role for role, _ in _roles(pdf)]
+    # The box's heading is a heading (one level below its section: H2 before any section),
+    # and the sheet's headings still skip no level.
+    headings = [role for role in roles if role in ("/H1", "/H2", "/H3", "/H4")]
+    assert headings[:3] == ["/H1", "/H2", "/H2"]
+    with pikepdf.open(pdf) as document:
+        page = document.pages[0]
+        assert b"0.941176 0.941176 0.941176 rg" in page.Contents.read_bytes()  # the shading
+
+
+def test_a_box_inside_a_section_takes_the_next_heading_level(in_project: Path) -> None:
+    from factsheet.config import load_site
+    from factsheet.content import load_sheet
+    from factsheet.markdown import render_body
+
+    body = "## Section\n\nText.\n\n::: box Did you know?\nA fact.\n:::\n"
+    path = in_project / "content" / "b.md"
+    path.write_text(f"---\ntitle: T\ndate: 2020-01-01\n---\n{body}", "utf-8")
+    site = load_site(in_project)
+    html = render_body(load_sheet(path, site), site).html
+    assert '<aside class="box" data-line="9"><h3 class="box-title">Did you know?</h3>' in html

@@ -12,6 +12,7 @@ lives in ``env`` (a :class:`DocumentState`):
   addresses are compared and printed;
 - :mod:`.lint` checks the token stream, records every problem at its line, and puts the sheet's
   links, images, headings, footnotes and blocks on the :class:`Body`;
+- :mod:`.boxes` sets off `::: box Key facts` containers;
 - :mod:`.figures` makes a lone image with a title or a size a figure with its caption;
 - :mod:`.notes` turns links and footnotes into notes printed at the foot of the page (a link's
   address on paper, the external-link disclaimer once);
@@ -33,7 +34,7 @@ from ..config import Site
 from ..content import Sheet
 from ..errors import ProblemCollector
 from ..locale import Locale
-from . import addresses, chunks, figures, lint, notes, tables
+from . import addresses, boxes, chunks, figures, lint, notes, tables
 from .renderer import PrintRenderer
 from .state import Block, Body, DocumentState, Footnote, Heading, Link
 
@@ -41,6 +42,7 @@ __all__ = ["Block", "Body", "Footnote", "Heading", "Link", "new_parser", "parser
 
 # In the order their core rules run, after markdown-it's own.
 PLUGINS: tuple[Callable[[MarkdownIt], None], ...] = (
+    boxes.boxes_plugin,
     chunks.chunks_plugin,
     tables.tables_plugin,
     addresses.addresses_plugin,

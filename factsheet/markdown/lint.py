@@ -117,6 +117,10 @@ class _Linter:
                 self.open_blocks.append((self.line, token.tag, []))
                 if token.type == "heading_open":
                     self.heading(token, tokens[index + 1])
+                elif token.type.startswith("container_"):
+                    # A box's heading is one level below the section it is in.
+                    section = self.body.headings[-1].level if self.body.headings else 1
+                    token.meta["heading_level"] = min(section + 1, 6)
             elif token.nesting == -1 and self.open_blocks and token.tag == self.open_blocks[-1][1]:
                 self.close_block()
             elif token.type == "inline":
