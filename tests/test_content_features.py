@@ -167,3 +167,35 @@ def test_a_box_inside_a_section_takes_the_next_heading_level(in_project: Path) -
     site = load_site(in_project)
     html = render_body(load_sheet(path, site), site).html
     assert '<aside class="box" data-line="9"><h3 class="box-title">Did you know?</h3>' in html
+
+
+# Line breaks a typesetter would accept ---------------------------------------------------------
+
+
+def test_phone_numbers_amounts_dates_and_short_last_words_stay_together(in_project: Path) -> None:
+    """In a narrow measure, each of these would fall across a line end somewhere; none does."""
+    kept = ["(202) 647-0000", "$56 million", "June 11, 2010", "No. 5", "U.S.-funded", "3.5 percent"]
+    filler = "Padding words move each phrase along the line so that it lands on its end"
+    paragraphs = [
+        f"{filler[: 6 + 7 * shift]} {phrase} and the rest of this sentence, which goes on."
+        for phrase in kept
+        for shift in range(8)
+    ]
+    paragraphs.append("A paragraph whose last word is short enough to stand alone at its end: it.")
+    in_project.joinpath("content", "k.md").write_text(
+        "---\ntitle: K\ndate: 2020-01-01\nmax_pages: 20\n---\n" + "\n\n".join(paragraphs) + "\n",
+        "utf-8",
+    )
+    css = in_project / "templates" / "factsheet.css"
+    css.write_text(css.read_text("utf-8") + "\n.body p { width: 2.2in; }\n", "utf-8")
+    result = invoke("pdf", "-j", "1", "content/k.md")
+    assert result.exit_code == 0, result.output
+    lines = [
+        " ".join(line.split())
+        for page in pdftotext(in_project / "dist" / "k.pdf").split("\f")
+        for line in page.splitlines()
+    ]
+    for phrase in kept:
+        found = sum(phrase in line for line in lines)
+        assert found == 8, f"{phrase!r} split across lines ({found} of 8 whole)"
+    assert "it." not in lines, "a short last word stands alone"

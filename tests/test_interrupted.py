@@ -241,7 +241,8 @@ def test_sigterm_while_writing_removes_temporary_file(built: Built) -> None:
 def test_sigterm_with_worker_processes_leaves_nothing_behind(built: Built) -> None:
     """With -j 2 and two sheets, SIGTERM mid-render: exit 143, no temporary files, no
     truncated PDFs; the previous PDF is intact."""
-    write_sheet(built.project, "second", long_version(50))
+    # Long enough that the build is still rendering when the signal comes, even under load.
+    write_sheet(built.project, "second", long_version(120))
     process = start_build(built.project, "-j", "2")
     interrupt_mid_render(process, signal.SIGTERM)
     stderr = finish(process)
@@ -342,7 +343,8 @@ def children_of(pid: int) -> list[int]:
 
 def test_workers_end_when_their_parent_is_killed(built: Built) -> None:
     """kill -9 of a -j 2 build (the parent only) leaves no worker process waiting forever."""
-    write_sheet(built.project, "second", long_version(50))
+    # Long enough that the build is still rendering when the signal comes, even under load.
+    write_sheet(built.project, "second", long_version(120))
     process = start_build(built.project, "-j", "2")
     wait_for(lambda: len(children_of(process.pid)) >= 2, process, "the workers started")
     workers = children_of(process.pid)

@@ -16,6 +16,8 @@ lives in ``env`` (a :class:`DocumentState`):
 - :mod:`.figures` makes a lone image with a title or a size a figure with its caption;
 - :mod:`.notes` turns links and footnotes into notes printed at the foot of the page (a link's
   address on paper, the external-link disclaimer once);
+- :mod:`.linebreaks` keeps phone numbers, amounts, dates and a paragraph's short last word
+  on one line;
 - :mod:`.renderer` prints the tokens as HTML, and nothing else.
 
 A new Markdown construct or content rule is a new plugin module, added to :data:`PLUGINS`.
@@ -34,7 +36,7 @@ from ..config import Site
 from ..content import Sheet
 from ..errors import ProblemCollector
 from ..locale import Locale
-from . import addresses, boxes, chunks, figures, lint, notes, tables
+from . import addresses, boxes, chunks, figures, linebreaks, lint, notes, tables
 from .renderer import PrintRenderer
 from .state import Block, Body, DocumentState, Footnote, Heading, Link
 
@@ -49,6 +51,7 @@ PLUGINS: tuple[Callable[[MarkdownIt], None], ...] = (
     lint.lint_plugin,
     figures.figures_plugin,
     notes.notes_plugin,
+    linebreaks.linebreaks_plugin,
 )
 
 

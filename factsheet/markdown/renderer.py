@@ -33,6 +33,11 @@ class PrintRenderer(RendererHTML):
         """Text, escaped; a quote that smart quotes could not pair is an apostrophe on paper."""
         return escape(tokens[idx].content.replace("'", "’"), quote=False)
 
+    def nobreak(self, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
+        """Words that stay on one line: a phone number, an amount, a date."""
+        text = escape(tokens[idx].content.replace("'", "’"), quote=False)
+        return f'<span class="nobreak">{text}</span>'
+
     def note(self, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
         """A note, in place: the stylesheet floats it to the foot of the page."""
         inner = self.renderInline(tokens[idx].children or [], options, env)
