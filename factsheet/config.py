@@ -23,6 +23,7 @@ PDF_VARIANTS = ("pdf/ua-1", "pdf/ua-2", "pdf/a-2u", "pdf/a-3u", "pdf/a-2a", "pdf
 # Paper names and their CSS page sizes.
 PAPER_SIZES = {"letter": "8.5in 11in", "legal": "8.5in 14in", "a4": "210mm 297mm"}
 LAYOUTS_FOLDER = "layouts"
+LINK_NOTES = ("footnotes", "endnotes")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -68,6 +69,13 @@ class SiteSettings:
         fields.LANGUAGE_TAG, "Language of sheets that do not set `lang`.", default="en"
     )
     max_pages: int | None = declare(fields.POSITIVE_INT, "Default page budget.")
+    link_notes: str = declare(
+        fields.one_of(*LINK_NOTES),
+        "Where printed addresses go, unless a sheet sets `link_notes`: `footnotes` (at the foot "
+        'of the page citing them) or `endnotes` (gathered under a "Links" heading at the '
+        "end: for link-heavy sheets).",
+        default="footnotes",
+    )
     pdf_variant: str = declare(
         fields.one_of(*PDF_VARIANTS),
         ", ".join(f"`{variant}`" for variant in PDF_VARIANTS[:-1]) + f" or `{PDF_VARIANTS[-1]}`.",

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import fields
-from .config import Site
+from .config import LINK_NOTES, Site
 from .errors import FactsheetError, ProblemCollector
 from .fields import declare
 from .files import read_text_file
@@ -63,6 +63,11 @@ class FrontMatter:
     keywords: tuple[str, ...] = declare(
         fields.TEXT_LIST, "A list, `[ICC, Rome Statute]`; the PDF Keywords.", default=()
     )
+    link_notes: str | None = declare(
+        fields.one_of(*LINK_NOTES),
+        "`footnotes` or `endnotes`: where this sheet's printed addresses go. Default from "
+        "`factsheet.yaml`.",
+    )
     max_pages: int | None = declare(
         fields.POSITIVE_INT,
         "Page budget: a sheet that renders to more pages fails and names where the overflow "
@@ -87,6 +92,7 @@ class Sheet(FrontMatter):
     path: Path
     lang: str
     label: str
+    link_notes: str
     locale: Locale
     agency: str
     tagline: str
@@ -190,6 +196,7 @@ def read_sheet(path: Path, site: Site) -> tuple[Sheet, ProblemCollector]:
         lang=lang,
         label=settings["label"] or locale.default_label,
         max_pages=settings["max_pages"] or site.max_pages,
+        link_notes=settings["link_notes"] or site.link_notes,
         title=settings["title"] or "",
         date=settings["date"] or datetime.date(1, 1, 1),
     )

@@ -41,6 +41,7 @@ def _(message: str) -> str:
 DEFAULT_LABEL = _("Fact Sheet")
 PAGE_OF_PAGES = _("Page {page} of {pages}")
 LINK_DESCRIPTION = _("Link to {address}")
+LINKS_HEADING = _("Links")
 DEFAULT_AGENCY = _("U.S. Department of State")
 DEFAULT_TAGLINE = _("Diplomacy in Action")
 DEFAULT_DISCLAIMER = _(

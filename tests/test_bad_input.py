@@ -38,10 +38,13 @@ GOOD = "---\ntitle: Consular Services\ndate: 2021-04-02\n---\nConsular sections 
 # A valid front matter of four lines: the body starts on line 5.
 FM = "---\ntitle: T\ndate: 2010-06-11\n---\n"
 
-SHEET_FIELDS = "title, date, layout, label, office, dateline, lang, summary, keywords, max_pages"
+SHEET_FIELDS = (
+    "title, date, layout, label, office, dateline, lang, summary, keywords, link_notes, "
+    "max_pages"
+)
 SITE_FIELDS = (
     "agency, tagline, emblem, emblem_alt, disclaimer, government_domains, paper, lang, "
-    "max_pages, pdf_variant"
+    "max_pages, link_notes, pdf_variant"
 )
 VARIANTS = "pdf/ua-1, pdf/ua-2, pdf/a-2u, pdf/a-3u, pdf/a-2a, pdf/a-3a, none"
 

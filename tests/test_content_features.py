@@ -199,3 +199,22 @@ def test_phone_numbers_amounts_dates_and_short_last_words_stay_together(in_proje
         found = sum(phrase in line for line in lines)
         assert found == 8, f"{phrase!r} split across lines ({found} of 8 whole)"
     assert "it." not in lines, "a short last word stands alone"
+
+
+# Notes: endnotes for link-heavy sheets ------------------------------------------------------------
+
+
+def test_link_notes_as_endnotes_gather_the_addresses_at_the_end(in_project: Path) -> None:
+    shutil.copy(GALLERY / "link-heavy-endnotes.md", in_project / "content" / "links.md")
+    result = invoke("pdf", "-j", "1", "content/links.md")
+    assert result.exit_code == 0, result.output
+    text = flat(pdftotext(in_project / "dist" / "links.pdf", layout=False))
+    links = text.index("Links 1. https://alumni.state.gov")
+    # Numbered as in the text, in reading order; the disclaimer once, on the first external.
+    order = [text.index(f"{n}. ", links) for n in range(1, 11)]
+    assert order == sorted(order)
+    assert text.count("should not be construed as an endorsement") == 1
+    disclaimer = text.index("should not be construed")
+    assert text.index("2. https://fulbrightassociation.org") < disclaimer < text.index("3. ")
+    # No address is printed at the foot of the first page, before the Links section.
+    assert "https://alumni.state.gov" not in text[:links]

@@ -18,6 +18,7 @@ from markdown_it import MarkdownIt
 from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 
+from ..locale import LINKS_HEADING
 from .addresses import printed_address, same_address
 from .lint import LINK_SCHEMES
 from .state import DocumentState
@@ -52,6 +53,7 @@ def notes_rule(state: StateCore) -> None:
         if token.type == "inline" and token.children:
             numbering.line = document.line_of(token.map, numbering.line)
             token.children = numbering.inline(token.children, in_note=False)
+    state.tokens.extend(numbering.endnotes_tokens())
 
 
 class _Numbering:
@@ -63,6 +65,8 @@ class _Numbering:
         self.note_of_footnote: dict[int, int] = {}
         self.note_of_address: dict[str, int] = {}
         self.disclaimer_given = False
+        # With `link_notes: endnotes`, the link notes by number, printed at the end.
+        self.endnotes: list[tuple[int, list[Token]]] = []
         # The line of the block being numbered: a note carries it, for the fit check.
         self.line = document.sheet.body_line
 
@@ -145,7 +149,26 @@ class _Numbering:
             parts.append(address)
         if needs_disclaimer:
             parts.extend([_text(" "), disclaimer] if parts else [disclaimer])
+        if self.document.sheet.link_notes == "endnotes":
+            number = self.body.note_count = self.body.note_count + 1
+            self.endnotes.append((number, parts))
+            return [self.repeated(number)]
         return [self.new_note(parts)]
+
+    def endnotes_tokens(self) -> list[Token]:
+        """The "Links" section at the end of the sheet: each endnote by its number."""
+        if not self.endnotes:
+            return []
+        heading_open, heading_close = (
+            Token("heading_open", "h2", 1),
+            Token("heading_close", "h2", -1),
+        )
+        heading = Token("inline", "", 0)
+        heading.content = self.document.sheet.locale.translate(LINKS_HEADING)
+        heading.children = [_text(heading.content)]
+        notes = Token("endnotes", "ol", 0)
+        notes.meta["endnotes"] = self.endnotes
+        return [heading_open, heading, heading_close, notes]
 
 
 def _text(content: str) -> Token:

@@ -48,6 +48,14 @@ class PrintRenderer(RendererHTML):
         """A note cited again: its number, not the note a second time."""
         return f'<span class="note-call">{tokens[idx].meta["number"]}</span>'
 
+    def endnotes(self, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
+        """The link notes gathered at the end (`link_notes: endnotes`), by their numbers."""
+        items = "".join(
+            f'<li value="{number}">{self.renderInline(parts, options, env)}</li>'
+            for number, parts in tokens[idx].meta["endnotes"]
+        )
+        return f'<ol class="endnotes">{items}</ol>\n'
+
     def note_part(self, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
         """A printed address or the disclaimer inside a note."""
         token = tokens[idx]
