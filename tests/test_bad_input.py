@@ -39,8 +39,7 @@ GOOD = "---\ntitle: Consular Services\ndate: 2021-04-02\n---\nConsular sections 
 FM = "---\ntitle: T\ndate: 2010-06-11\n---\n"
 
 SHEET_FIELDS = (
-    "title, date, layout, label, office, dateline, lang, summary, keywords, link_notes, "
-    "max_pages"
+    "title, date, layout, label, office, dateline, lang, summary, keywords, link_notes, max_pages"
 )
 SITE_FIELDS = (
     "agency, tagline, emblem, emblem_alt, disclaimer, government_domains, paper, lang, "
