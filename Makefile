@@ -33,7 +33,7 @@ lint: $(STAMP)
 	$(BIN)/mypy
 
 golden: $(STAMP)
-	FACTSHEET_UPDATE_GOLDEN=1 $(BIN)/python -m pytest tests/test_golden.py
+	FACTSHEET_UPDATE_GOLDEN=1 $(BIN)/python -m pytest -p no:xdist tests/test_golden.py
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py

@@ -1,4 +1,5 @@
-"""Visual tier: page 1 of the ICC sheet, rasterized, must look like the approved golden image.
+"""Visual tier: page 1 of the ICC sheet and of each gallery sheet, rasterized, must look like
+the approved golden image.
 
 Set FACTSHEET_UPDATE_GOLDEN=1 (``make golden``) to approve the current rendering instead.
 On failure the actual image and a difference image are written to tests/.failures/.
@@ -7,13 +8,14 @@ On failure the actual image and a difference image are written to tests/.failure
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 from pathlib import Path
 
-from helpers import TESTS_DIR
+import pytest
+from helpers import PROJECT_ROOT, TESTS_DIR, make_project, run_cli
 from PIL import Image, ImageChops
 
-GOLDEN = TESTS_DIR / "golden" / "international-criminal-court-1.png"
 FAILURES = TESTS_DIR / ".failures"
 RESOLUTION = 60
 # A pixel counts as different when any channel differs by more than this (out of 255): small
@@ -59,27 +61,48 @@ def differing_mask(actual: Image.Image, golden: Image.Image) -> Image.Image:
     return mask
 
 
-def test_first_page_matches_golden(icc_pdf: Path, tmp_path: Path) -> None:
-    """Page 1 looks like the approved rendering (masthead, type, spacing, notes)."""
-    actual_path = rasterize_first_page(icc_pdf, tmp_path)
-    actual = Image.open(actual_path).convert("RGB")
+def compare_with_golden(pdf: Path, name: str, tmp_path: Path) -> None:
+    """Page 1 of ``pdf`` must match ``tests/golden/<name>-1.png`` (or becomes it, when
+    FACTSHEET_UPDATE_GOLDEN=1)."""
+    golden_path = TESTS_DIR / "golden" / f"{name}-1.png"
+    actual = Image.open(rasterize_first_page(pdf, tmp_path)).convert("RGB")
     if os.environ.get("FACTSHEET_UPDATE_GOLDEN") == "1":
-        GOLDEN.parent.mkdir(parents=True, exist_ok=True)
-        actual.save(GOLDEN)
+        golden_path.parent.mkdir(parents=True, exist_ok=True)
+        actual.save(golden_path)
         return
-    assert GOLDEN.is_file(), f"no golden image {GOLDEN}: run `make golden` to create it"
-    golden = Image.open(GOLDEN).convert("RGB")
+    assert golden_path.is_file(), f"no golden image {golden_path}: run `make golden` to create it"
+    golden = Image.open(golden_path).convert("RGB")
     assert actual.size == golden.size, f"page size {actual.size} differs from golden {golden.size}"
     mask = differing_mask(actual, golden)
     differing = mask.histogram()[255]
     share = differing / (actual.width * actual.height)
     if share > MAX_DIFFERING_SHARE:
         FAILURES.mkdir(exist_ok=True)
-        actual.save(FAILURES / "international-criminal-court-1.actual.png")
+        actual.save(FAILURES / f"{name}-1.actual.png")
         highlight = Image.new("RGB", actual.size, (255, 0, 0))
         diff = Image.composite(highlight, actual.convert("L").convert("RGB"), mask)
-        diff.save(FAILURES / "international-criminal-court-1.diff.png")
+        diff.save(FAILURES / f"{name}-1.diff.png")
     assert share <= MAX_DIFFERING_SHARE, (
-        f"{share:.2%} of pixels differ from the golden image (limit {MAX_DIFFERING_SHARE:.1%}); "
-        f"see {FAILURES}"
+        f"{name}: {share:.2%} of pixels differ from the golden image (limit "
+        f"{MAX_DIFFERING_SHARE:.1%}); see {FAILURES}"
     )
+
+
+def test_first_page_matches_golden(icc_pdf: Path, tmp_path: Path) -> None:
+    """Page 1 looks like the approved rendering (masthead, type, spacing, notes)."""
+    compare_with_golden(icc_pdf, "international-criminal-court", tmp_path)
+
+
+GALLERY = PROJECT_ROOT / "docs" / "gallery"
+
+
+@pytest.mark.parametrize("name", sorted(path.stem for path in GALLERY.glob("*.md")))
+def test_gallery_sheet_matches_golden(name: str, tmp_path: Path) -> None:
+    """Each gallery sheet (one per feature) looks like its approved rendering."""
+    project = make_project(tmp_path / "project")
+    for path in GALLERY.iterdir():
+        if path.is_file() and path.name != "README.md":
+            shutil.copy(path, project / "content" / path.name)
+    result = run_cli(["pdf", "-j", "1", f"content/{name}.md"], cwd=project)
+    assert result.returncode == 0, result.stderr
+    compare_with_golden(project / "dist" / f"{name}.pdf", f"gallery-{name}", tmp_path)
