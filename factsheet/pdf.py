@@ -11,9 +11,12 @@ import contextlib
 import hashlib
 import logging
 import mimetypes
+import os
 import re
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
+from html import escape
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
@@ -76,6 +79,47 @@ def resolve_confined(url: str, site: Site) -> Path:
     return path.resolve()
 
 
+# Fontconfig's settings for a render: the project's fonts and nothing else. A family that is not
+# bundled (an SVG chart's "DejaVu Sans", say) falls back to a bundled one, never to a system
+# font, so that the look does not depend on the machine.
+FONTCONFIG = """<?xml version="1.0"?>
+<!DOCTYPE fontconfig SYSTEM "urn:fontconfig:fonts.dtd">
+<fontconfig>
+  <dir>{fonts}</dir>
+  <cachedir>{cache}</cachedir>
+  <alias><family>serif</family><prefer><family>Merriweather</family></prefer></alias>
+  <alias><family>sans-serif</family><prefer><family>Public Sans</family></prefer></alias>
+  <alias><family>monospace</family><prefer><family>Public Sans</family></prefer></alias>
+  <match target="pattern">
+    <edit name="family" mode="append_last"><string>Public Sans</string></edit>
+  </match>
+</fontconfig>
+"""
+
+
+@contextlib.contextmanager
+def bundled_fonts_only(site: Site) -> Iterator[None]:
+    """While in the block, a new fontconfig configuration sees only ``templates/fonts/``."""
+    fonts = (site.templates_dir / "fonts").resolve()
+    folder = Path(tempfile.gettempdir()) / f"factsheet-fontconfig-{os.getuid()}"
+    folder.mkdir(mode=0o700, exist_ok=True)
+    digest = hashlib.sha256(str(fonts).encode()).hexdigest()[:16]
+    config = folder / f"fonts-{digest}.conf"
+    text = FONTCONFIG.format(fonts=escape(str(fonts)), cache=escape(str(folder / "cache")))
+    if not config.is_file() or config.read_text(encoding="utf-8") != text:
+        with atomic_output(config) as temporary:
+            temporary.write_text(text, encoding="utf-8")
+    previous = os.environ.get("FONTCONFIG_FILE")
+    os.environ["FONTCONFIG_FILE"] = str(config)
+    try:
+        yield
+    finally:
+        if previous is None:
+            del os.environ["FONTCONFIG_FILE"]
+        else:
+            os.environ["FONTCONFIG_FILE"] = previous
+
+
 class PdfRenderer:
     """Renders HTML documents to PDF files, keeping WeasyPrint's set-up warm between sheets.
 
@@ -90,7 +134,8 @@ class PdfRenderer:
         self.site = site
         self.profile = profile
         self.weasyprint = weasyprint
-        self.font_config = FontConfiguration()
+        with bundled_fonts_only(site):
+            self.font_config = FontConfiguration()
         self.fetcher = _confined_fetcher_class(weasyprint)(site)
         self.cache: dict[str, Any] = {}
         self.stylesheets: dict[tuple[str, str], Any] = {}

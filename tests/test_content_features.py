@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pikepdf
 import pytest
-from helpers import PROJECT_ROOT, flat, invoke, pdf_words, pdftotext
+from helpers import PROJECT_ROOT, SUBSET_PREFIX, flat, invoke, pdf_words, pdffonts, pdftotext
 
 GALLERY = PROJECT_ROOT / "docs" / "gallery"
 
@@ -218,3 +218,23 @@ def test_link_notes_as_endnotes_gather_the_addresses_at_the_end(in_project: Path
     assert text.index("2. https://fulbrightassociation.org") < disclaimer < text.index("3. ")
     # No address is printed at the foot of the first page, before the Links section.
     assert "https://alumni.state.gov" not in text[:links]
+
+
+def test_an_svg_chart_uses_only_the_bundled_fonts(in_project: Path) -> None:
+    """The chart names DejaVu Sans, Arial and Times New Roman; none reaches the PDF."""
+    for name in ("assistance-chart.md", "assistance-chart.svg"):
+        shutil.copy(GALLERY / name, in_project / "content" / name)
+    result = invoke("pdf", "-j", "1", "content/assistance-chart.md")
+    assert result.exit_code == 0, result.output
+    pdf = in_project / "dist" / "assistance-chart.pdf"
+    families = {SUBSET_PREFIX.sub("", row.name) for row in pdffonts(pdf)}
+    assert families <= {
+        "Merriweather",
+        "Merriweather-Italic",
+        "Merriweather-Bold",
+        "Public-Sans",
+        "Public-Sans-Bold",
+        "Public-Sans-Semi-Bold",
+        "Public-Sans-Italic",
+    }, families
+    assert "Humanitarian" in pdftotext(pdf)  # the chart's text is there, in a bundled font
