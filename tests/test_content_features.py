@@ -151,6 +151,7 @@ def test_a_key_facts_box_prints_set_off_with_its_heading(in_project: Path) -> No
     # and the sheet's headings still skip no level.
     headings = [role for role in roles if role in ("/H1", "/H2", "/H3", "/H4")]
     assert headings[:3] == ["/H1", "/H2", "/H2"]
+    assert "/Div" in roles  # the box, with its heading inside it
     with pikepdf.open(pdf) as document:
         page = document.pages[0]
         assert b"0.941176 0.941176 0.941176 rg" in page.Contents.read_bytes()  # the shading
@@ -166,7 +167,10 @@ def test_a_box_inside_a_section_takes_the_next_heading_level(in_project: Path) -
     path.write_text(f"---\ntitle: T\ndate: 2020-01-01\n---\n{body}", "utf-8")
     site = load_site(in_project)
     html = render_body(load_sheet(path, site), site).html
-    assert '<aside class="box" data-line="9"><h3 class="box-title">Did you know?</h3>' in html
+    assert (
+        '<div class="box" role="complementary" data-line="9">'
+        '<h3 class="box-title">Did you know?</h3>'
+    ) in html
 
 
 # Line breaks a typesetter would accept ---------------------------------------------------------

@@ -7,7 +7,8 @@
 prints a shaded, ruled box with its heading, kept on one page where it fits (via
 ``mdit_py_plugins.container``). Its heading is one level below the section it is in (``h2``
 before any section), so the headings of the sheet still skip no level; it is not a section of
-the outline. The box is an ``<aside>``: a screen reader reads it as set apart, with its heading.
+the outline. The box is tagged ``Div`` with its heading, and marked as an aside
+(``role="complementary"``) for a browser.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ def render_box(renderer: Any, tokens: Sequence[Token], idx: int, options: Any, e
     """The opening of a box (with its heading) or its closing."""
     token = tokens[idx]
     if token.nesting == -1:
-        return "</aside>\n"
+        return "</div>\n"
     document = DocumentState.of(env)
     title = token.info.strip()[len(BOX) :].strip()
     level = token.meta.get("heading_level", 2)
@@ -44,4 +45,6 @@ def render_box(renderer: Any, tokens: Sequence[Token], idx: int, options: Any, e
     if title:
         text = escape(typeset(title, document.sheet.locale))
         heading = f'<h{level} class="box-title">{text}</h{level}>'
-    return f'<aside class="box" data-line="{line}">{heading}\n'
+    # A div with the role of an aside: WeasyPrint 70 tags a div as /Div (an aside would be an
+    # untagged /NonStruct), the role keeps the meaning for the web version.
+    return f'<div class="box" role="complementary" data-line="{line}">{heading}\n'
