@@ -242,3 +242,42 @@ def test_an_svg_chart_uses_only_the_bundled_fonts(in_project: Path) -> None:
         "Public-Sans-Italic",
     }, families
     assert "Humanitarian" in pdftotext(pdf)  # the chart's text is there, in a bundled font
+
+
+def test_link_heavy_pages_leave_no_hole_above_the_notes(in_project: Path) -> None:
+    """A three-page sheet with 29 links as footnotes: on every page but the last, the text runs
+    down to the notes (at most 15% of the text area left empty)."""
+    paragraphs, number = [], 0
+    for index in range(24):
+        links = []
+        for _ in range(2 if index % 2 else 1):
+            number += 1
+            if number <= 29:
+                links.append(
+                    f"[resource {number}](https://www.example.org/programs/{number}/"
+                    "overview-of-the-program-and-how-to-apply)"
+                )
+        paragraphs.append(
+            f"Paragraph {index} describes a program in enough words to fill a few printed lines "
+            "of a fact sheet, with its details and figures, and it points to "
+            + " and ".join(links or ["its office"])
+            + " for more."
+        )
+    in_project.joinpath("content", "links.md").write_text(
+        "---\ntitle: Twenty-nine links\ndate: 2024-01-01\n---\n" + "\n\n".join(paragraphs) + "\n",
+        "utf-8",
+    )
+    result = invoke("pdf", "-j", "1", "content/links.md")
+    assert result.exit_code == 0, result.output
+    pages = pdf_words(in_project / "dist" / "links.pdf")
+    assert len(pages) >= 3
+    top, bottom = 0.7 * 72 + 12, 792 - 0.85 * 72  # the text area of a letter page
+    for page in pages[:-1]:
+        lines = page.lines()
+        notes = [
+            line for line in lines if line[0].text.rstrip(".").isdigit() and line[0].y_min > 300
+        ]
+        body = [line for line in lines if line not in notes and line[0].y_max < bottom]
+        note_top = min((line[0].y_min for line in notes), default=bottom)
+        body_bottom = max(line[0].y_max for line in body if line[0].y_max < note_top)
+        assert (note_top - body_bottom) / (bottom - top) <= 0.15, (note_top, body_bottom)
