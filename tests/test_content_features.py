@@ -42,18 +42,7 @@ def test_caption_above_and_source_below_the_table(funding: Path) -> None:
     assert caption < text.index("Sector") < text.index("$177,850,000")
     assert text.index("$177,850,000") < text.index("Source: U.S. Department of State")
     assert "Table:" not in text
-    with pikepdf.open(funding) as pdf:
-        roles = []
-        stack = [pdf.Root.StructTreeRoot]
-        while stack:
-            node = stack.pop()
-            if isinstance(node, pikepdf.Dictionary) and "/S" in node:
-                roles.append(str(node.S))
-            kids = node.get("/K") if isinstance(node, pikepdf.Dictionary) else None
-            if isinstance(kids, pikepdf.Array):
-                stack.extend(kids)
-            elif isinstance(kids, pikepdf.Dictionary):
-                stack.append(kids)
+    roles = [role for role, _ in _roles(funding)]
     assert "/Caption" in roles
 
 
