@@ -6,6 +6,7 @@ import contextlib
 import ctypes.util
 import os
 import secrets
+import stat
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,7 +23,11 @@ TEMPORARY_SUFFIX = ".factsheet.tmp"
 def read_text_file(path: Path) -> str:
     """Read a UTF-8 text file as a user's input: size-limited, BOM and CRLF tolerated."""
     try:
-        size = path.stat().st_size
+        status = path.stat()
+        if not stat.S_ISREG(status.st_mode):
+            # A named pipe or a device would block the build forever, or never end.
+            raise FactsheetError(path, None, "not a regular file: refused, not read")
+        size = status.st_size
         if size > MAX_FILE_BYTES:
             raise FactsheetError(
                 path, None, f"file is {size:,} bytes; the limit is {MAX_FILE_BYTES:,}"

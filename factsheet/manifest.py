@@ -14,6 +14,7 @@ import hashlib
 import json
 import logging
 import os
+import stat
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -40,10 +41,12 @@ LOG = logging.getLogger("factsheet")
 
 
 def file_digest(path: Path) -> str:
-    """The SHA-256 of a file's bytes, or ``"missing"``."""
+    """The SHA-256 of a regular file's bytes, or ``"missing"`` (a pipe is never read)."""
     try:
+        if not stat.S_ISREG(path.stat().st_mode):
+            return "missing"
         return hashlib.sha256(path.read_bytes()).hexdigest()
-    except OSError:
+    except (OSError, ValueError):
         return "missing"
 
 

@@ -76,7 +76,10 @@ def resolve_confined(url: str, site: Site) -> Path:
     path = Path(unquote(parts.path))
     if not site.is_readable(path):
         raise ValueError(f"{url}: outside the project's templates and content folders")
-    return path.resolve()
+    real = path.resolve()
+    if not real.is_file():  # a named pipe or a device would block the render
+        raise ValueError(f"{url}: not a regular file")
+    return real
 
 
 # Fontconfig's settings for a render: the project's fonts and nothing else. A family that is not

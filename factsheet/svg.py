@@ -55,7 +55,7 @@ def _follow(
                 continue
             seen.add(reference)
             found.files.append(reference)
-            if reference.suffix.lower() == ".svg":
+            if reference.suffix.lower() == ".svg" and reference.is_file():
                 if depth + 1 >= MAX_DEPTH:
                     found.refused.append(target)
                 else:

@@ -93,6 +93,7 @@ def hostile_project(tmp_path: Path) -> Path:
     (project / "content" / "bad.svg").write_text(SVG.format(href="http://[oops"), "utf-8")
     (project / "content" / "outside.svg").write_text(SVG.format(href="../../secret.png"), "utf-8")
     (project / "content" / "loop.md").symlink_to("loop.md")
+    os.mkfifo(project / "content" / "pipe.md")  # reading it would block forever
     (project / "content" / "passwd.md").symlink_to(tmp_path / "secret.md")
     (tmp_path / "secret.md").write_text(sheet_text("Secret", "TOP SECRET"), "utf-8")
     return project
@@ -109,6 +110,7 @@ def test_check_locates_every_hostile_sheet(hostile_project: Path) -> None:
     for name, (_, expected) in HOSTILE.items():
         assert any(line.startswith(expected) for line in lines), (name, lines)
     assert "content/loop.md: cannot read file: Too many levels of symbolic links" in lines
+    assert "content/pipe.md: not a regular file: refused, not read" in lines
     assert (
         "content/passwd.md: is a symbolic link to a file outside content/: refused, not read"
         in lines
@@ -116,8 +118,8 @@ def test_check_locates_every_hostile_sheet(hostile_project: Path) -> None:
     assert "TOP SECRET" not in result.stdout + result.stderr
     assert not any(line.startswith("content/good.md") for line in lines)
     assert (
-        result.stderr.splitlines()[-1] == f"checked {len(HOSTILE) + 3} sheets: "
-        f"{len(HOSTILE) + 2} with problems"
+        result.stderr.splitlines()[-1] == f"checked {len(HOSTILE) + 4} sheets: "
+        f"{len(HOSTILE) + 3} with problems"
     )
 
 
@@ -133,10 +135,10 @@ def test_pdf_builds_the_good_sheet_and_locates_each_failure(
     assert "wrote dist/good.pdf (1 page)" in result.stdout
     lines = _problem_lines(result.stderr)
     failed = {line.split(":", 1)[0] for line in lines}
-    assert failed == {f"content/{name}.md" for name in [*HOSTILE, "loop", "passwd"]}
+    assert failed == {f"content/{name}.md" for name in [*HOSTILE, "loop", "passwd", "pipe"]}
     assert not any("internal error" in line for line in lines), lines
     assert re.fullmatch(
-        rf"1 built, 0 skipped, {len(HOSTILE) + 2} failed in \d+\.\d\d s",
+        rf"1 built, 0 skipped, {len(HOSTILE) + 3} failed in \d+\.\d\d s",
         result.stderr.splitlines()[-1],
     )
     assert not list((hostile_project / "dist").glob("*.tmp"))
