@@ -345,8 +345,17 @@ FRONT_MATTER_TITLE = "factsheet content file front matter"
 CONFIG_TITLE = "factsheet.yaml site settings"
 
 
+class _Terminated:
+    """The signal that asked this process to stop, if one did."""
+
+    signal: int | None = None
+
+
 def _terminate(signum: int, _frame: object) -> None:
-    # Turn SIGTERM into an exception so that temporary files are removed on the way out.
+    # Turn SIGTERM into an exception so that temporary files are removed on the way out. It is
+    # also remembered: an exception raised inside a C library's callback can be swallowed
+    # there, and the build must still end with the signal's status.
+    _Terminated.signal = signum
     raise SystemExit(128 + signum)
 
 
@@ -356,4 +365,9 @@ def main() -> None:
     warnings = logging.StreamHandler()
     warnings.setFormatter(logging.Formatter("warning: %(message)s"))
     logging.getLogger("factsheet").addHandler(warnings)
-    cli.main(standalone_mode=True)
+    try:
+        cli.main(standalone_mode=True)
+    except SystemExit as exit_:
+        if _Terminated.signal is not None and not exit_.code:
+            raise SystemExit(128 + _Terminated.signal) from None
+        raise

@@ -7,6 +7,7 @@ messages are asserted word for word: they are the product's user interface.
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import re
@@ -30,6 +31,7 @@ from helpers import (
     squeeze,
     write_sheet,
 )
+from PIL import Image
 
 from factsheet import cli as cli_module
 from factsheet.files import MAX_FILE_BYTES
@@ -109,6 +111,16 @@ def unknown(key: str, hint: str | None = None) -> str:
 OVERSIZE = (FM + "Body.\n").encode() + b"x" * (MAX_FILE_BYTES + 1 - len(FM) - 6)
 LINK_ONLY = "only http, https and mailto links can be printed"
 NOT_ADDRESS = "must be a file next to the content, not an address"
+
+
+def _tiny_png() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (2, 2), "white").save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+# A real (tiny) picture, for cases about something else than the file's content.
+TINY_PNG = _tiny_png()
 
 CORPUS = [
     # YAML syntax: PyYAML's line, offset to the file's lines, and its column.
@@ -354,7 +366,7 @@ CORPUS = [
         "image-no-alt",
         FM + "![](photo.png)\n",
         (5, no_alt("photo.png")),
-        extra={"photo.png": b"\x89PNG\r\n\x1a\n"},
+        extra={"photo.png": TINY_PNG},
     ),
     bad(
         "image-outside",
@@ -927,18 +939,20 @@ def test_page_budget_fresh_output_writes_no_pdf(in_project: Path) -> None:
 
 
 def test_corrupt_image_fails_the_build_with_one_line(in_project: Path) -> None:
-    """An image file that is not what its name says passes `check` (which does not read
-    images) but fails `pdf` with one line naming the sheet; no PDF, no traceback."""
+    """An image file that is not what its name says is found by `check` (which reads an
+    image's header) and fails `pdf` with the same located line; no PDF, no traceback."""
     write_sheet(in_project, "photo", FM + "Text.\n\n![A photo](photo.png)\n")
     (in_project / "content" / "photo.png").write_bytes(b"\x89PNG\r\n\x1a\nnot really a PNG")
-    assert invoke("check", "content/photo.md").exit_code == 0
+    expected = (
+        "content/photo.md:7: image 'photo.png' is not a readable PNG, JPEG, GIF or WebP picture"
+    )
+    checked = invoke("check", "content/photo.md")
+    assert checked.exit_code == 1
+    assert checked.stderr.splitlines()[0] == expected
     result = invoke("pdf", "-j", "1", "content/photo.md")
     assert result.exit_code == 1
     assert "Traceback" not in result.output
-    # The image is named as the user knows it, relative to the project.
-    assert result.stderr.splitlines()[0] == (
-        "content/photo.md: rendering failed: Failed to load image at 'content/photo.png'"
-    )
+    assert result.stderr.splitlines()[0] == expected
     assert not (in_project / "dist" / "photo.pdf").exists()
 
 

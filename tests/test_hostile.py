@@ -29,6 +29,7 @@ from helpers import (
     squeeze,
     write_sheet,
 )
+from PIL import Image
 
 GOOD = sheet_text("A good sheet")
 
@@ -67,6 +68,18 @@ HOSTILE = {
         sheet_text("T", "See [the site](https://www.state.gov:port/)."),
         "content/link-bad-port.md:5: link to 'https://www.state.gov:port/' is not a valid address",
     ),
+    "image-bomb": (
+        sheet_text("T", "![A map](bomb.png)"),
+        "content/image-bomb.md:5: image 'bomb.png' has far too many pixels; the limit is 40",
+    ),
+    "image-large": (
+        sheet_text("T", "![A map](large.png)"),
+        "content/image-large.md:5: image 'large.png' is 8000×6000 pixels; the limit is 40",
+    ),
+    "image-not-a-picture": (
+        sheet_text("T", "![A map](fake.png)"),
+        "content/image-not-a-picture.md:5: image 'fake.png' is not a readable PNG, JPEG",
+    ),
     "svg-bad-href": (
         sheet_text("T", "![a chart](bad.svg)"),
         "content/svg-bad-href.md:5: image 'bad.svg' draws 'http://[oops', which cannot be used",
@@ -90,6 +103,9 @@ def hostile_project(tmp_path: Path) -> Path:
     write_sheet(project, "good", GOOD)
     for name, (text, _) in HOSTILE.items():
         write_sheet(project, name, text)
+    Image.new("1", (20000, 20000)).save(project / "content" / "bomb.png")  # 400 MP, 50 KB
+    Image.new("1", (8000, 6000)).save(project / "content" / "large.png")  # 48 MP
+    (project / "content" / "fake.png").write_bytes(b"not a picture")
     (project / "content" / "bad.svg").write_text(SVG.format(href="http://[oops"), "utf-8")
     (project / "content" / "outside.svg").write_text(SVG.format(href="../../secret.png"), "utf-8")
     (project / "content" / "loop.md").symlink_to("loop.md")

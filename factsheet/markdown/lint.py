@@ -47,6 +47,8 @@ BLOCK_NAMES = {
     "ul": "list",
     "ol": "list",
 }
+# More pixels than any printed page needs; decoding more could exhaust memory.
+MAX_IMAGE_PIXELS = 40_000_000
 # An image's size: a percentage of the text width, or a length.
 WIDTH = re.compile(r"\d{1,3}%|\d+(\.\d+)?(in|cm|mm|pt)")
 # A figure may float beside the text, to the right or the left.
@@ -302,7 +304,32 @@ class _Linter:
         if path.suffix.lower() not in IMAGE_SUFFIXES:
             self.problem(f"image {quoted} is not a PNG, JPEG, GIF, SVG or WebP file")
             return None
+        if path.suffix.lower() != ".svg" and not self.raster_image_fits(path, quoted):
+            return None
         return path
+
+    def raster_image_fits(self, path: Path, quoted: str) -> bool:
+        """True when the file is a readable picture of a printable size (its header only is
+        read): a decompression bomb would exhaust the renderer's memory."""
+        from PIL import Image, UnidentifiedImageError  # noqa: PLC0415 - only for sheets with images
+
+        too_large = (
+            f"the limit is {MAX_IMAGE_PIXELS // 1_000_000} million pixels "
+            "(a full-page photo at 300 dpi is 8)"
+        )
+        try:
+            with Image.open(path) as picture:
+                width, height = picture.size
+        except Image.DecompressionBombError:
+            self.problem(f"image {quoted} has far too many pixels; {too_large}")
+            return False
+        except (UnidentifiedImageError, OSError, ValueError):
+            self.problem(f"image {quoted} is not a readable PNG, JPEG, GIF or WebP picture")
+            return False
+        if width * height > MAX_IMAGE_PIXELS:
+            self.problem(f"image {quoted} is {width}×{height} pixels; {too_large}")
+            return False
+        return True
 
     def heading(self, token: Token, inline: Token) -> None:
         level = int(token.tag[1])
