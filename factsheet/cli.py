@@ -21,7 +21,14 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from . import __version__, fields
-from .config import LAYOUTS_FOLDER, PDF_VARIANTS, Site, SiteSettings, find_project_root, load_site
+from .config import (
+    PDF_VARIANTS,
+    Site,
+    SiteSettings,
+    find_project_root,
+    layout_names,
+    load_site,
+)
 from .content import FrontMatter
 from .errors import FactsheetError, display_path
 from .pipeline import (
@@ -331,8 +338,7 @@ def schema(of_site: bool, output_format: str) -> None:
     extra: dict[str, Any] = {}
     if not of_site:
         try:
-            templates = find_project_root(Path.cwd()) / "templates" / LAYOUTS_FOLDER
-            layouts = sorted(path.stem for path in templates.glob("*.html"))
+            layouts = layout_names(find_project_root(Path.cwd()) / "templates")
             if layouts:
                 extra["layout"] = {"enum": layouts}
         except FactsheetError:

@@ -121,12 +121,16 @@ class Site(SiteSettings):
 
     def layouts(self) -> list[str]:
         """The names of the layouts in ``templates/layouts/`` (one template each)."""
-        folder = self.templates_dir / LAYOUTS_FOLDER
-        return sorted(path.stem for path in folder.glob("*.html"))
+        return layout_names(self.templates_dir)
 
     def layout_template(self, layout: str) -> str:
         """The template name of a layout, relative to ``templates/``."""
         return f"{LAYOUTS_FOLDER}/{layout}.html"
+
+
+def layout_names(templates_dir: Path) -> list[str]:
+    """The names of the layouts a templates folder holds (``layouts/<name>.html``)."""
+    return sorted(path.stem for path in (templates_dir / LAYOUTS_FOLDER).glob("*.html"))
 
 
 def find_project_root(start: Path) -> Path:

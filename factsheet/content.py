@@ -181,9 +181,10 @@ def read_sheet(path: Path, site: Site) -> tuple[Sheet, ProblemCollector]:
             "tool's other words are printed in English",
         )
     layout = settings["layout"]
-    if layout not in site.layouts():
+    layouts = site.layouts()
+    if layout not in layouts:
         given = values.get("layout") if values else None
-        known = ", ".join(site.layouts()) or "none"
+        known = ", ".join(layouts) or "none"
         collector.add(
             given.line if given else 1,
             f"field `layout`: no layout {layout!r} in templates/layouts/ (layouts: {known})",

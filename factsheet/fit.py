@@ -31,18 +31,14 @@ class Overflow:
     what: str
     millimetres: float
     page: int
+    # What follows the amount: "wider than the text area", "past the text area"…
+    how: str = "past the text area"
 
     @property
     def message(self) -> str:
         """How the problem is reported."""
         amount = f"{self.millimetres:.0f} mm" if self.millimetres >= 1 else "less than 1 mm"
-        return f"{self.what} {amount} {self._direction} (page {self.page})"
-
-    @property
-    def _direction(self) -> str:
-        if self.what.startswith("a note"):
-            return "taller than the page can hold: its start is cut off"
-        return "wider than the text area" if self.what == "table is" else "past the text area"
+        return f"{self.what} {amount} {self.how} (page {self.page})"
 
 
 def overflows(pages: list[Any]) -> list[Overflow]:
@@ -68,7 +64,11 @@ def _page_overflows(page: Any, number: int) -> Iterator[Overflow]:
             if child.position_y < top - TOLERANCE_PX:
                 line = _first_line_in(child)
                 yield Overflow(
-                    line, "a note cited here is", (top - child.position_y) / PX_PER_MM, number
+                    line,
+                    "a note cited here is",
+                    (top - child.position_y) / PX_PER_MM,
+                    number,
+                    "taller than the page can hold: its start is cut off",
                 )
             yield from _horizontal(child, left, right, number, None)
         elif kind != "MarginBox":
@@ -86,7 +86,7 @@ def _horizontal(
     if kind in ("TableBox", "InlineTableBox"):
         excess = box.position_x + box.margin_width() - right
         if excess > TOLERANCE_PX:
-            yield Overflow(line, "table is", excess / PX_PER_MM, page)
+            yield Overflow(line, "table is", excess / PX_PER_MM, page, "wider than the text area")
             return
     if kind == "TextBox":
         start, end = box.position_x, box.position_x + box.width

@@ -14,6 +14,19 @@ from helpers import PROJECT_ROOT, SUBSET_PREFIX, flat, invoke, pdf_words, pdffon
 GALLERY = PROJECT_ROOT / "docs" / "gallery"
 
 
+def body_html(project: Path, body: str) -> str:
+    """The print HTML of ``body``, as ``content/body.md`` of ``project`` (front matter on
+    lines 1-4, so the body starts on line 5)."""
+    from factsheet.config import load_site
+    from factsheet.content import load_sheet
+    from factsheet.markdown import render_body
+
+    path = project / "content" / "body.md"
+    path.write_text(f"---\ntitle: T\ndate: 2020-01-01\n---\n{body}", "utf-8")
+    site = load_site(project)
+    return render_body(load_sheet(path, site), site).html
+
+
 @pytest.fixture
 def funding(in_project: Path) -> Path:
     shutil.copy(GALLERY / "funding-table.md", in_project / "content" / "funding.md")
@@ -47,15 +60,8 @@ def test_caption_above_and_source_below_the_table(funding: Path) -> None:
 
 
 def test_a_column_with_text_is_not_a_column_of_figures(in_project: Path) -> None:
-    from factsheet.config import load_site
-    from factsheet.content import load_sheet
-    from factsheet.markdown import render_body
-
     body = "| A | B |\n|---|---|\n| 1,457 | about 3 |\n| −3.5% | 12 |\n| — | €12.4 million |\n"
-    path = in_project / "content" / "t.md"
-    path.write_text(f"---\ntitle: T\ndate: 2020-01-01\n---\n{body}", "utf-8")
-    site = load_site(in_project)
-    html = render_body(load_sheet(path, site), site).html
+    html = body_html(in_project, body)
     assert html.count('class="num"') == 4  # column A: its header and three cells
 
 
@@ -147,15 +153,8 @@ def test_a_key_facts_box_prints_set_off_with_its_heading(in_project: Path) -> No
 
 
 def test_a_box_inside_a_section_takes_the_next_heading_level(in_project: Path) -> None:
-    from factsheet.config import load_site
-    from factsheet.content import load_sheet
-    from factsheet.markdown import render_body
-
     body = "## Section\n\nText.\n\n::: box Did you know?\nA fact.\n:::\n"
-    path = in_project / "content" / "b.md"
-    path.write_text(f"---\ntitle: T\ndate: 2020-01-01\n---\n{body}", "utf-8")
-    site = load_site(in_project)
-    html = render_body(load_sheet(path, site), site).html
+    html = body_html(in_project, body)
     assert (
         '<div class="box" role="complementary" data-line="9">'
         '<h3 class="box-title">Did you know?</h3>'

@@ -76,7 +76,7 @@ def _tie_last_word(children: list[Token]) -> None:
         return
     text = last.content.rstrip()
     space = text.rfind(" ")
-    if space <= 0 or len(text) - space - 1 > SHORT_WORD or text.count(" ") < 1:
+    if space <= 0 or len(text) - space - 1 > SHORT_WORD:
         return
     last.content = text[:space] + NO_BREAK_SPACE + text[space + 1 :] + last.content[len(text) :]
 

@@ -76,11 +76,10 @@ def _mark_table(tokens: list[Token], start: int) -> int:
             Token("caption_close", "caption", -1),
         )
         opening.map = tokens[caption].map
+        # The paragraph's three tokens become the caption's, just after table_open (which
+        # moves to where the paragraph began): the table still ends at index `end`.
         del tokens[caption : caption + 3]
-        start -= 3
-        end -= 3
-        tokens[start + 1 : start + 1] = [opening, inline, closing]
-        end += 3
+        tokens[caption + 1 : caption + 1] = [opening, inline, closing]
     return end
 
 
