@@ -25,6 +25,7 @@ from .config import Site
 from .errors import FactsheetError, ProblemsError, display_path
 from .files import atomic_output
 from .fit import overflows
+from .page_ends import hyphenated_page_ends, no_hyphenation_css
 from .profiles import OutputProfile
 from .render import HtmlDocument, layout_stylesheets
 from .tagging import finish_tags
@@ -223,8 +224,19 @@ class PdfRenderer:
         target = self.profile.output_path(sheet.name)
         relocated = relocate(document.html, self.site)
         laid_out = self.layout(document, relocated)
+        # Each round turns hyphenation off in the blocks that broke a word across a page; a
+        # new layout can move another word to a page end, so a few rounds, not one.
+        unhyphenated: set[int] = set()
+        extra_css: tuple[str, ...] = ()
+        for _ in range(HYPHENATION_ROUNDS):
+            found = hyphenated_page_ends(laid_out.pages) - unhyphenated
+            if not found:
+                break
+            unhyphenated |= found
+            extra_css = (no_hyphenation_css(unhyphenated),)
+            laid_out = self.layout(document, relocated, extra_css)
         if sheet.max_pages is not None and len(laid_out.pages) > sheet.max_pages:
-            raise self.overflow_error(document, relocated, len(laid_out.pages))
+            raise self.overflow_error(document, relocated, len(laid_out.pages), extra_css)
         outside = overflows(laid_out.pages)
         if outside:
             raise ProblemsError(
@@ -249,7 +261,9 @@ class PdfRenderer:
             ) from None
         return PdfResult(path=target, pages=len(laid_out.pages))
 
-    def overflow_error(self, document: HtmlDocument, relocated: str, pages: int) -> FactsheetError:
+    def overflow_error(
+        self, document: HtmlDocument, relocated: str, pages: int, extra_css: tuple[str, ...] = ()
+    ) -> FactsheetError:
         """Name the heading or paragraph where a sheet runs past its page budget.
 
         Only on this failing path, the document is laid out again with each body block as an
@@ -260,7 +274,7 @@ class PdfRenderer:
         budget = sheet.max_pages or pages
         message = f"renders to {pages} pages, budget is {budget}"
         anchored = _BLOCK_LINE.sub(r'\1 id="factsheet-line-\2" data-line="\2"', relocated)
-        laid_out = self.layout(document, anchored)
+        laid_out = self.layout(document, anchored, extra_css)
         anchors = laid_out.pages[budget].anchors if len(laid_out.pages) > budget else {}
         line = next(
             (
@@ -277,6 +291,9 @@ class PdfRenderer:
         where = f"; page {budget + 1} begins in the {block.kind} “{text}”"
         return FactsheetError(sheet.path, line, message + where)
 
+
+# How many times a sheet is laid out again to keep a hyphenated word off a page end.
+HYPHENATION_ROUNDS = 5
 
 # A start tag of the body with its source line. Text never holds a "<" (it is escaped), so
 # this matches only the tags the Markdown stage wrote.

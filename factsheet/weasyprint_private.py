@@ -34,7 +34,10 @@ def page_box(page: Any) -> Any:
 
     The fit check (:mod:`factsheet.fit`) walks it to find what lies outside the text area, and
     relies on these box classes by name: ``PageBox`` (``content_box_x/y``, ``width``),
-    ``FootnoteAreaBox``, ``MarginBox``, ``TableBox``, ``TextBox``, ``*ReplacedBox``.
+    ``FootnoteAreaBox``, ``MarginBox``, ``TableBox``, ``TextBox``, ``*ReplacedBox``. The page-end
+    rule (:mod:`factsheet.page_ends`) reads ``LineBox`` positions and a ``TextBox``'s ``text``,
+    which ends in the ``hyphenate-character`` when WeasyPrint hyphenated the word. Both read a
+    box's ``element`` (its HTML element, for ``data-line``) and ``children``.
     """
     return page._page_box
 

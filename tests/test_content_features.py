@@ -4,7 +4,9 @@ The sheets are the gallery's (docs/gallery/), built with the CLI and read back."
 
 from __future__ import annotations
 
+import random
 import shutil
+from collections import Counter
 from pathlib import Path
 
 import pikepdf
@@ -191,6 +193,79 @@ def test_phone_numbers_amounts_dates_and_short_last_words_stay_together(in_proje
         found = sum(phrase in line for line in lines)
         assert found == 8, f"{phrase!r} split across lines ({found} of 8 whole)"
     assert "it." not in lines, "a short last word stands alone"
+
+
+def test_no_page_but_the_last_ends_in_a_hyphenated_word(in_project: Path) -> None:
+    """Long paragraphs of long words, hyphenated often: a word may break at a line's end, but
+    never at a page's. (Without the rule, this sheet ends four of its pages in a broken word.)"""
+    chooser = random.Random(6)
+    long_words = [
+        *("international", "responsibilities", "administration", "humanitarian"),
+        *("organizations", "implementation", "accountability", "infrastructure"),
+        *("understanding", "reconstruction", "partnership", "development", "agricultural"),
+    ]
+    short_words = ["the", "of", "and", "to", "in", "for", "with", "a", "on", "by"]
+    paragraphs = [
+        " ".join(
+            chooser.choice(long_words if chooser.random() < 0.5 else short_words)
+            for _ in range(chooser.randint(80, 160))
+        ).capitalize()
+        + "."
+        for _ in range(40)
+    ]
+    in_project.joinpath("content", "long.md").write_text(
+        "---\ntitle: Long words\ndate: 2020-01-01\nmax_pages: 20\n---\n"
+        + "\n\n".join(paragraphs)
+        + "\n",
+        "utf-8",
+    )
+    result = invoke("pdf", "-j", "1", "content/long.md")
+    assert result.exit_code == 0, result.output
+    pages = pdf_words(in_project / "dist" / "long.pdf")
+    assert len(pages) > 5
+    # Body text is the commonest size (headers, footers and the title are not).
+    body_size = Counter(
+        round(row[0].height, 1) for page in pages for row in page.lines()
+    ).most_common(1)[0][0]
+    body_lines = [
+        [
+            " ".join(word.text for word in row)
+            for row in page.lines()
+            if round(row[0].height, 1) == body_size
+        ]
+        for page in pages
+    ]
+    hyphenated = [line for lines in body_lines for line in lines if line.endswith("-")]
+    assert len(hyphenated) > 10, "the sheet is hyphenated, or the test proves nothing"
+    page_ends = [lines[-1] for lines in body_lines[:-1]]
+    assert not [end for end in page_ends if end.endswith("-")], page_ends
+
+
+def test_every_note_uses_the_full_measure(in_project: Path) -> None:
+    """Long notes cited in a paragraph, a list, a table cell, a box and a quote, and a link
+    note: each wraps at the right margin (not at 60% of it)."""
+    note = (
+        "This note is long enough to wrap across more than one line at the foot of the page, "
+        "so that its measure shows where the text area ends on the right, as it should."
+    )
+    body = (
+        "A paragraph.[^a]\n\n- A list item.[^b]\n\n| Program | Amount |\n|---|---:|\n"
+        "| A cell[^c] | $1,000 |\n\n::: box Key facts\nIn a box.[^d]\n:::\n\n> A quote.[^e]\n\n"
+        "A [link](https://www.example.org/an/address/long/enough/to/fill/a/line/of/the/notes/"
+        "at-the-foot-of-the-page/and/wrap/onto/the/next/one/so/that/its/measure/shows.html).\n\n"
+    ) + "".join(f"[^{key}]: {note}\n" for key in "abcde")
+    in_project.joinpath("content", "fn.md").write_text(
+        f"---\ntitle: Notes\ndate: 2020-01-01\n---\n{body}", "utf-8"
+    )
+    result = invoke("pdf", "-j", "1", "content/fn.md")
+    assert result.exit_code == 0, result.output
+    page = pdf_words(in_project / "dist" / "fn.pdf")[0]
+    left = min(word.x_min for word in page.words)
+    right = max(word.x_max for word in page.words)  # "Page 1 of 1" ends at the right margin
+    first_lines = [row for row in page.lines() if row[0].text in {f"{n}." for n in range(1, 7)}]
+    assert len(first_lines) == 6, page.line_texts()
+    for row in first_lines:
+        assert row[-1].x_max - left > 0.92 * (right - left), " ".join(w.text for w in row)
 
 
 # Notes: endnotes for link-heavy sheets ------------------------------------------------------------
