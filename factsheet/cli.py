@@ -26,11 +26,11 @@ from .config import (
     Site,
     SiteSettings,
     find_project_root,
-    layout_names,
     load_site,
 )
 from .content import FrontMatter
 from .errors import FactsheetError, display_path
+from .layouts import layout_names
 from .pipeline import (
     BuildOptions,
     Outcome,

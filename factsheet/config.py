@@ -15,6 +15,7 @@ from . import fields
 from .errors import FactsheetError, ProblemCollector
 from .fields import declare
 from .files import read_text_file
+from .layouts import Layout, layout_names, load_layout
 from .svg import svg_inputs
 
 CONFIG_NAME = "factsheet.yaml"
@@ -22,7 +23,6 @@ CONFIG_NAME = "factsheet.yaml"
 PDF_VARIANTS = ("pdf/ua-1", "pdf/ua-2", "pdf/a-2u", "pdf/a-3u", "pdf/a-2a", "pdf/a-3a", "none")
 # Paper names and their CSS page sizes.
 PAPER_SIZES = {"letter": "8.5in 11in", "legal": "8.5in 14in", "a4": "210mm 297mm"}
-LAYOUTS_FOLDER = "layouts"
 LINK_NOTES = ("footnotes", "endnotes")
 
 
@@ -123,14 +123,9 @@ class Site(SiteSettings):
         """The names of the layouts in ``templates/layouts/`` (one template each)."""
         return layout_names(self.templates_dir)
 
-    def layout_template(self, layout: str) -> str:
-        """The template name of a layout, relative to ``templates/``."""
-        return f"{LAYOUTS_FOLDER}/{layout}.html"
-
-
-def layout_names(templates_dir: Path) -> list[str]:
-    """The names of the layouts a templates folder holds (``layouts/<name>.html``)."""
-    return sorted(path.stem for path in (templates_dir / LAYOUTS_FOLDER).glob("*.html"))
+    def layout(self, name: str) -> Layout:
+        """The layout ``name``: its template, stylesheets and field defaults."""
+        return load_layout(self.templates_dir, name)
 
 
 def find_project_root(start: Path) -> Path:

@@ -12,10 +12,10 @@ from .config import LINK_NOTES, Site
 from .errors import FactsheetError, ProblemCollector
 from .fields import declare
 from .files import read_text_file
+from .layouts import DEFAULT_LAYOUT
 from .locale import Locale, locale_for
 from .typography import typeset
 
-DEFAULT_LAYOUT = "fact-sheet"
 # The front-matter fields printed as text (or shown as the PDF's Subject).
 PRINTED_TEXT_FIELDS = ("title", "label", "office", "dateline", "summary")
 

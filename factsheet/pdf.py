@@ -25,9 +25,10 @@ from .config import Site
 from .errors import FactsheetError, ProblemsError, display_path
 from .files import atomic_output
 from .fit import overflows
+from .layouts import Layout
 from .page_ends import hyphenated_page_ends, no_hyphenation_css
 from .profiles import OutputProfile
-from .render import HtmlDocument, layout_stylesheets
+from .render import HtmlDocument
 from .tagging import finish_tags
 from .weasyprint_private import MISSING_ALT_MESSAGE
 
@@ -162,9 +163,9 @@ class PdfRenderer:
             self.stylesheets[key] = css
         return self.stylesheets[key]
 
-    def warm_up(self, layout: str) -> None:
+    def warm_up(self, layout: Layout) -> None:
         """Parse a layout's stylesheets and load their fonts now rather than on the first sheet."""
-        for path in layout_stylesheets(self.site, layout):
+        for path in layout.stylesheets:
             self._stylesheet(relocate(path.as_uri(), self.site))
 
     def _forget_changed_files(self) -> None:

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .config import Site
-from .content import DEFAULT_LAYOUT, read_sheet
+from .content import read_sheet
 from .errors import (
     FactsheetError,
     Problem,
@@ -34,6 +34,7 @@ from .files import (
     harfbuzz_subset_missing,
     remove_stale_temporaries,
 )
+from .layouts import DEFAULT_LAYOUT, template_environment
 from .locale import locale_for
 from .manifest import Manifest, file_digest, site_fingerprint
 from .profiles import OutputProfile
@@ -285,12 +286,10 @@ class Builder:
         """Get the renderer, the default layout's template, the site language's words and its
         Markdown parser ready (before forking workers that inherit them)."""
         from .markdown import parser as markdown_parser  # noqa: PLC0415
-        from .render import template_environment  # noqa: PLC0415
 
-        self.renderer.warm_up(DEFAULT_LAYOUT)
-        template_environment(self.site.templates_dir).get_template(
-            self.site.layout_template(DEFAULT_LAYOUT)
-        )
+        layout = self.site.layout(DEFAULT_LAYOUT)
+        self.renderer.warm_up(layout)
+        template_environment(self.site.templates_dir).get_template(layout.template)
         markdown_parser(locale_for(self.site.lang))
 
     def build_one(self, path: Path) -> Outcome:
