@@ -213,6 +213,12 @@ def cli(ctx: click.Context, debug: bool) -> None:
     metavar="K/N",
     help="Build only the K-th of N stable partitions of the sheets (for CI matrices).",
 )
+@click.option(
+    "--release",
+    is_flag=True,
+    help="A release build: every sheet with `status: draft` fails (and an earlier PDF of it is "
+    "removed), so that no draft ships.",
+)
 @STRICT
 @pass_session
 def pdf(
@@ -223,6 +229,7 @@ def pdf(
     jobs: int,
     force: bool,
     shard: tuple[int, int] | None,
+    release: bool,
     strict: bool,
 ) -> None:
     """Build each content file (or every .md in a folder; default content/) into a PDF.
@@ -238,6 +245,7 @@ def pdf(
         force=force,
         strict=strict,
         debug=session.debug,
+        release=release,
     )
     started: list[Path] = []
     outcomes = write_pdfs(sheets, site, options, on_start=started.append)

@@ -150,22 +150,32 @@ def load_site(root: Path) -> Site:
     site = Site(root=root.resolve(), **settings)
     emblem_field = values.get("emblem") if values else None
     line = emblem_field.line if emblem_field else None
-    try:
-        readable, exists = site.is_readable(site.emblem_path), site.emblem_path.is_file()
-    except (ValueError, OSError, RuntimeError):
-        # A NUL byte, a name too long for the file system, a link loop.
-        collector.add(line, "field `emblem`: not a usable file name")
-        readable = exists = True
-    if not readable:
-        collector.add(line, "field `emblem`: must be a file inside templates/ or content/")
-    elif not exists:
-        collector.add(line, f"field `emblem`: no file {site.emblem}")
-    elif site.emblem_path.suffix.lower() == ".svg":
-        for target in svg_inputs(site.emblem_path, site.readable_dirs).refused:
-            collector.add(
-                line,
-                f"field `emblem`: the SVG draws {target[:80]!r}, which cannot be used: an SVG "
-                "may draw only files inside content/ or templates/",
-            )
+    for problem in emblem_problems(site, site.emblem):
+        collector.add(line, f"field `emblem`: {problem}")
     collector.raise_if_any()
     return site
+
+
+def emblem_problems(site: Site, emblem: str) -> list[str]:
+    """What is wrong with an emblem file named relative to the project (nothing: ``[]``).
+
+    It must be a regular file inside ``templates/`` or ``content/``, and an SVG may draw only
+    files inside them too.
+    """
+    path = site.root / emblem
+    try:
+        readable, exists = site.is_readable(path), path.is_file()
+    except (ValueError, OSError, RuntimeError):
+        # A NUL byte, a name too long for the file system, a link loop.
+        return ["not a usable file name"]
+    if not readable:
+        return ["must be a file inside templates/ or content/"]
+    if not exists:
+        return [f"no file {emblem}"]
+    if path.suffix.lower() != ".svg":
+        return []
+    return [
+        f"the SVG draws {target[:80]!r}, which cannot be used: an SVG may draw only files "
+        "inside content/ or templates/"
+        for target in svg_inputs(path, site.readable_dirs).refused
+    ]

@@ -4,20 +4,97 @@ from __future__ import annotations
 
 import datetime
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from pathlib import Path
+from typing import Any
 
 from . import fields
-from .config import LINK_NOTES, Site
+from .config import LINK_NOTES, Site, emblem_problems
 from .errors import FactsheetError, ProblemCollector
 from .fields import declare
 from .files import read_text_file
-from .layouts import DEFAULT_LAYOUT
-from .locale import Locale, locale_for
+from .layouts import DEFAULT_LAYOUT, Layout
+from .locale import (
+    AS_DELIVERED,
+    AS_PREPARED,
+    DRAFT_MARKING,
+    DRAFT_WATERMARK,
+    Locale,
+    locale_for,
+)
+from .running_title import running_title
 from .typography import typeset
 
 # The front-matter fields printed as text (or shown as the PDF's Subject).
-PRINTED_TEXT_FIELDS = ("title", "label", "office", "dateline", "summary")
+PRINTED_TEXT_FIELDS = (
+    "title",
+    "short_title",
+    "label",
+    "office",
+    "dateline",
+    "summary",
+    "agency",
+    "tagline",
+    "speaker",
+    "place",
+)
+
+
+STATUSES = ("final", "draft")
+DELIVERY = ("prepared", "delivered")
+
+
+@dataclass(frozen=True)
+class Partner:
+    """Another issuer of a joint statement: its name, and its emblem (a path, as written)."""
+
+    name: str
+    emblem: str | None = None
+    emblem_alt: str | None = None
+
+
+_PARTNER_KEYS = ("name", "emblem", "emblem_alt")
+
+
+def _partners(value: Any) -> tuple[Partner, ...]:
+    """A list of partners, each a mapping with `name` and optional `emblem`, `emblem_alt`."""
+    example = "- name: Government of Japan"
+    if not isinstance(value, list) or not value:
+        raise ValueError(f"expected a list of partners, each as `{example}`")
+    partners = []
+    for number, item in enumerate(value, start=1):
+        if not isinstance(item, dict):
+            raise ValueError(f"partner {number}: expected `{example}`, got {item!r}"[:200])
+        unknown = [str(key) for key in item if key not in _PARTNER_KEYS]
+        if unknown:
+            raise ValueError(
+                f"partner {number}: unknown field `{unknown[0]}` (known: name, emblem, emblem_alt)"
+            )
+        if item.get("name") is None:
+            raise ValueError(f"partner {number}: give its `name`")
+        try:
+            checked = {key: fields.text(item[key]) for key in _PARTNER_KEYS if key in item}
+        except ValueError as error:
+            raise ValueError(f"partner {number}: {error}") from None
+        partners.append(Partner(**checked))
+    return tuple(partners)
+
+
+PARTNERS = fields.Kind(
+    _partners,
+    {
+        "type": "array",
+        "minItems": 1,
+        "items": {
+            "type": "object",
+            "properties": {key: {"type": "string", "minLength": 1} for key in _PARTNER_KEYS},
+            "required": ["name"],
+            "additionalProperties": False,
+        },
+    },
+)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -33,7 +110,7 @@ class FrontMatter:
     date: datetime.date = declare(
         fields.DATE,
         'Issue date as `YYYY-MM-DD`; printed "June 11, 2010" (in the sheet\'s language); the '
-        "PDF's creation and modification dates.",
+        "PDF's creation date (and its modification date, unless `updated` is given).",
         required=True,
     )
     layout: str = declare(
@@ -43,12 +120,88 @@ class FrontMatter:
     )
     label: str | None = declare(
         fields.TEXT,
-        'Kind of document printed above the title; default "Fact Sheet" (in the sheet\'s '
-        "language).",
+        'Kind of document printed above the title; default "Fact Sheet", or the layout\'s '
+        '("Media Note", …), in the sheet\'s language.',
     )
-    office: str | None = declare(fields.TEXT, 'Issuing office, e.g. "Bureau of Public Affairs".')
+    office: str | None = declare(
+        fields.TEXT,
+        'Issuing office, e.g. "Bureau of Public Affairs" (`media-note`: "Office of the '
+        'Spokesperson").',
+    )
     dateline: str | None = declare(
         fields.TEXT, 'Place of issue, printed before the date, e.g. "Washington, DC".'
+    )
+    short_title: str | None = declare(
+        fields.TEXT,
+        "The running header's title from page 2. Without it, a title too long for the header's "
+        "one line is shortened there with an ellipsis (and `check` suggests a `short_title`).",
+    )
+    agency: str | None = declare(
+        fields.TEXT, "The issuer in the masthead, for this sheet; default from `factsheet.yaml`."
+    )
+    tagline: str | None = declare(
+        fields.TEXT, "The line under the issuer, for this sheet; default from `factsheet.yaml`."
+    )
+    emblem: str | None = declare(
+        fields.TEXT,
+        "The masthead emblem for this sheet: a path relative to the project, inside "
+        "`templates/` or `content/`; default from `factsheet.yaml`.",
+    )
+    emblem_alt: str | None = declare(
+        fields.TEXT, "The emblem's text for screen readers; default from `factsheet.yaml`."
+    )
+    partners: tuple[Partner, ...] = declare(
+        PARTNERS,
+        "The other issuers of a joint statement, in the order they are printed after this "
+        "sheet's own: a list of `name:` with optional `emblem:` (a path as for `emblem`) and "
+        '`emblem_alt:` (default "Emblem of NAME").',
+        default=(),
+    )
+    speaker: str | None = declare(
+        fields.TEXT,
+        'Remarks: who spoke, printed under the title, e.g. "Secretary of State Antony J. Blinken".',
+    )
+    place: str | None = declare(
+        fields.TEXT, 'Remarks: where, printed under the speaker, e.g. "Benjamin Franklin Room".'
+    )
+    delivery: str | None = declare(
+        fields.one_of(*DELIVERY),
+        '`prepared` prints "As Prepared for Delivery", `delivered` "As Delivered" (remarks).',
+    )
+    status: str = declare(
+        fields.one_of(*STATUSES),
+        '`draft` prints a diagonal "DRAFT" on every page and "DRAFT — NOT FOR RELEASE" in the '
+        'header and footer, and puts "DRAFT: " before the PDF Title; `pdf --release` refuses '
+        "to build it. `final` when left out.",
+        default="final",
+    )
+    embargo: datetime.datetime | None = declare(
+        fields.MOMENT,
+        "Not for release before this time: `2026-12-01T10:00-05:00` (with its UTC offset) "
+        'prints "EMBARGOED UNTIL 10:00 A.M. EST, DECEMBER 1, 2026" above the title and in '
+        "the header. The tool never reads the clock: lifting an embargo is removing the field.",
+    )
+    updated: datetime.date | None = declare(
+        fields.DATE,
+        'Date of the last revision, `YYYY-MM-DD`: "Updated December 3, 2026" after the date, '
+        "and the PDF's modification date.",
+    )
+    contact: tuple[str, ...] = declare(
+        fields.TEXT_LIST,
+        'Lines printed in a small ruled block at the end, e.g. `["For further information: '
+        'Office of Press Relations, (202) 647-2492, press@state.gov"]`; addresses are linked, '
+        "and no address or phone number is split across lines.",
+        default=(),
+    )
+    end_mark: bool | None = declare(
+        fields.BOOLEAN,
+        "`true` prints a centred `# # #` after the body (the default in `media-note`). A "
+        "`# # #` line in the body is an end mark too, never a heading.",
+    )
+    columns: int | None = declare(
+        fields.number_between(1, 2),
+        "`2` sets the body in two columns (headings, tables and figures span both); notes "
+        "stay full width at the foot. Default 1.",
     )
     lang: str | None = declare(
         fields.LANGUAGE_TAG,
@@ -80,6 +233,15 @@ FENCE = re.compile(r"^---[ \t]*(#.*)?$")
 FENCE_END = re.compile(r"^(---|\.\.\.)[ \t]*(#.*)?$")
 
 
+@dataclass(frozen=True)
+class Issuer:
+    """Who issues a sheet, as its masthead shows it: a name and an emblem."""
+
+    name: str
+    emblem: Path | None
+    emblem_alt: str
+
+
 @dataclass(frozen=True, kw_only=True)
 class Sheet(FrontMatter):
     """One sheet: its front matter with the site's defaults applied, its locale, and its body.
@@ -97,8 +259,60 @@ class Sheet(FrontMatter):
     agency: str
     tagline: str
     disclaimer: str
+    end_mark: bool
+    columns: int
+    # The sheet's own issuer first, then a joint statement's partners, in the order given.
+    issuers: tuple[Issuer, ...]
+    # The title as the running header prints it (``short_title``, or the title shortened).
+    running_title: str
+    # What the header prints in its middle: a draft's or an embargo's marking.
+    header_marking: str | None
     body: str
     body_line: int
+    # The line of each front-matter field the file gives, to report a problem found later.
+    field_lines: dict[str, int] = dataclass_field(default_factory=dict, compare=False)
+
+    @property
+    def is_draft(self) -> bool:
+        """True for ``status: draft``."""
+        return self.status == "draft"
+
+    @property
+    def pdf_title(self) -> str:
+        """The PDF's Title: the title, after "DRAFT: " on a draft."""
+        return self.locale.draft_title(self.title) if self.is_draft else self.title
+
+    @property
+    def draft_marking(self) -> str:
+        """ "DRAFT — NOT FOR RELEASE", in the sheet's language."""
+        return self.locale.translate(DRAFT_MARKING)
+
+    @property
+    def draft_watermark(self) -> str:
+        """ "DRAFT", the watermark's word, in the sheet's language."""
+        return self.locale.translate(DRAFT_WATERMARK)
+
+    @property
+    def printed_embargo(self) -> str | None:
+        """ "Embargoed until 10:00 a.m. EST, December 1, 2026" (set in capitals)."""
+        return self.locale.embargo(self.embargo) if self.embargo else None
+
+    @property
+    def printed_updated(self) -> str | None:
+        """ "Updated December 3, 2026"."""
+        return self.locale.updated(self.updated) if self.updated else None
+
+    @property
+    def delivery_line(self) -> str | None:
+        """Remarks: "As Prepared for Delivery" or "As Delivered"."""
+        if self.delivery is None:
+            return None
+        return self.locale.translate(AS_PREPARED if self.delivery == "prepared" else AS_DELIVERED)
+
+    @property
+    def modified(self) -> datetime.date:
+        """The PDF's modification date: ``updated``, else ``date``."""
+        return self.updated or self.date
 
     @property
     def name(self) -> str:
@@ -180,14 +394,25 @@ def read_sheet(path: Path, site: Site) -> tuple[Sheet, ProblemCollector]:
             f'no message catalog for language `{lang}`: the date, "Page N of M" and the '
             "tool's other words are printed in English",
         )
+
+    def line_of(name: str) -> int:
+        given = values.get(name) if values else None
+        return given.line if given else 1
+
     layout = settings["layout"]
     layouts = site.layouts()
-    if layout not in layouts:
-        given = values.get("layout") if values else None
+    if layout in layouts:
+        _apply_layout_defaults(settings, site.layout(layout), locale)
+    else:
         known = ", ".join(layouts) or "none"
         collector.add(
-            given.line if given else 1,
+            line_of("layout"),
             f"field `layout`: no layout {layout!r} in templates/layouts/ (layouts: {known})",
+        )
+    if settings["updated"] and settings["date"] and settings["updated"] < settings["date"]:
+        collector.add(
+            line_of("updated"),
+            f"field `updated`: {settings['updated']} is before the sheet's date {settings['date']}",
         )
     # Printed strings get the body's smart quotes and dashes, in the sheet's language.
     for name in PRINTED_TEXT_FIELDS:
@@ -200,18 +425,84 @@ def read_sheet(path: Path, site: Site) -> tuple[Sheet, ProblemCollector]:
         link_notes=settings["link_notes"] or site.link_notes,
         title=settings["title"] or "",
         date=settings["date"] or datetime.date(1, 1, 1),
+        agency=settings["agency"] or site.agency or locale.agency,
+        tagline=settings["tagline"] or site.tagline or locale.tagline,
+        end_mark=bool(settings["end_mark"]),
+        columns=settings["columns"] or 1,
     )
+    issuers = _issuers(settings, site, locale, collector, line_of)
+    marking = locale.translate(DRAFT_MARKING) if settings["status"] == "draft" else None
+    if marking is None and settings["embargo"]:
+        marking = locale.embargo(settings["embargo"])
+    header_title = settings["short_title"] or settings["title"]
+    shortened = running_title(
+        header_title, settings["agency"], marking, site.paper, site.templates_dir / "fonts"
+    )
+    if shortened != header_title:
+        name = "short_title" if settings["short_title"] else "title"
+        collector.warn(
+            line_of(name),
+            f"the {name} is too long for the running header's one line and is shortened there "
+            f"to “{shortened}”; a `short_title` would read better",
+        )
     sheet = Sheet(
         path=path,
         locale=locale,
-        agency=site.agency or locale.agency,
-        tagline=site.tagline or locale.tagline,
         disclaimer=site.disclaimer or locale.disclaimer,
+        issuers=issuers,
+        running_title=shortened,
+        header_marking=marking,
+        field_lines={name: given.line for name, given in (values or {}).items()},
         body=body,
         body_line=body_line,
         **settings,
     )
     return sheet, collector
+
+
+def _apply_layout_defaults(settings: dict[str, Any], layout: Layout, locale: Locale) -> None:
+    """Give the fields the sheet leaves out its layout's defaults; texts in its language."""
+    declared = {field.name: field for field in fields.declared_fields(FrontMatter)}
+    for name, value in layout.defaults.items():
+        if name not in declared or name in ("title", "date", "layout"):
+            raise FactsheetError(
+                layout.path, None, f"`defaults`: `{name}` is not a field a layout can set"
+            )
+        if settings[name] not in (None, ()):
+            continue
+        try:
+            converted = declared[name].convert(value)
+        except ValueError as error:
+            raise FactsheetError(layout.path, None, f"`defaults`: `{name}`: {error}") from None
+        settings[name] = locale.translate(converted) if isinstance(converted, str) else converted
+
+
+def _issuers(
+    settings: dict[str, Any],
+    site: Site,
+    locale: Locale,
+    collector: ProblemCollector,
+    line_of: Callable[[str], int],
+) -> tuple[Issuer, ...]:
+    """The sheet's own issuer (its agency and emblem), then a joint statement's partners."""
+    emblem = settings["emblem"] or site.emblem
+    for problem in emblem_problems(site, emblem) if settings["emblem"] else ():
+        collector.add(line_of("emblem"), f"field `emblem`: {problem}")
+    own = Issuer(
+        name=settings["agency"],
+        emblem=site.root / emblem,
+        emblem_alt=settings["emblem_alt"] or site.emblem_alt,
+    )
+    partners = []
+    for partner in settings["partners"]:
+        path = None
+        if partner.emblem:
+            for problem in emblem_problems(site, partner.emblem):
+                collector.add(line_of("partners"), f"field `partners`: {partner.name}: {problem}")
+            path = site.root / partner.emblem
+        alt = partner.emblem_alt or locale.emblem_of(partner.name)
+        partners.append(Issuer(name=partner.name, emblem=path, emblem_alt=alt))
+    return (own, *partners)
 
 
 def load_sheet(path: Path, site: Site) -> Sheet:

@@ -373,11 +373,11 @@ def validate(
     for key, located in values.items():
         if key not in by_name:
             hint = difflib.get_close_matches(key, by_name, n=1, cutoff=0.6)
-            suggestion = f"; did you mean `{hint[0]}`?" if hint else ""
-            known = ", ".join(by_name)
-            collector.add(
-                located.line, f"unknown field `{key}`{suggestion} (known fields: {known})"
-            )
+            if hint:
+                collector.add(located.line, f"unknown field `{key}`; did you mean `{hint[0]}`?")
+            else:
+                known = ", ".join(by_name)
+                collector.add(located.line, f"unknown field `{key}` (known fields: {known})")
     result: dict[str, Any] = {}
     for field in fields:
         given = values.get(field.name)
@@ -481,6 +481,50 @@ def language_tag(value: Any) -> str:
     return tag
 
 
+def boolean(value: Any) -> bool:
+    """``true`` or ``false``."""
+    if not isinstance(value, bool):
+        got = repr(value) if isinstance(value, str | int | float) else _type_name(value)
+        raise ValueError(f"expected true or false, got {got}")
+    return value
+
+
+def moment(value: Any) -> datetime.datetime:
+    """A date and time with its offset from UTC: ``2026-12-01T10:00-05:00``."""
+    example = "e.g. 2026-12-01T10:00-05:00"
+    if isinstance(value, datetime.datetime):
+        result = value
+    elif isinstance(value, str):
+        try:
+            result = datetime.datetime.fromisoformat(value.strip())
+        except ValueError:
+            raise ValueError(
+                f"expected a date and time as YYYY-MM-DDTHH:MM with its UTC offset ({example}), "
+                f"got {value.strip()!r}"
+            ) from None
+    else:
+        raise ValueError(
+            f"expected a date and time with its UTC offset ({example}), got {_type_name(value)}"
+        )
+    if result.tzinfo is None or result.utcoffset() is None:
+        raise ValueError(
+            f"give the time's offset from UTC, {example} (-05:00 is Washington in winter)"
+        )
+    return result
+
+
+def number_between(low: int, high: int) -> Kind:
+    """A whole number from ``low`` to ``high``."""
+
+    def convert(value: Any) -> int:
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            got = _type_name(value) if isinstance(value, list | dict | bool) else repr(value)
+            raise ValueError(f"expected a whole number from {low} to {high}, got {got}")
+        return value
+
+    return Kind(convert, {"type": "integer", "minimum": low, "maximum": high})
+
+
 def one_of(*choices: str) -> Kind:
     """A text that must be one of ``choices``."""
 
@@ -495,6 +539,15 @@ def one_of(*choices: str) -> Kind:
 
 TEXT = Kind(text, {"type": ["string", "number"], "minLength": 1}, reads_text=True)
 DATE = Kind(iso_date, {"type": "string", "format": "date", "pattern": _ISO_DATE.pattern})
+BOOLEAN = Kind(boolean, {"type": "boolean"})
+MOMENT = Kind(
+    moment,
+    {
+        "type": "string",
+        "format": "date-time",
+        "pattern": r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?([+-]\d{2}:\d{2}|Z)$",
+    },
+)
 TEXT_LIST = Kind(
     text_list, {"type": "array", "items": {"type": ["string", "number"]}}, reads_text=True
 )

@@ -15,6 +15,7 @@ import contextlib
 import datetime
 import gettext
 import io
+import zoneinfo
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -24,6 +25,17 @@ if TYPE_CHECKING:
     import babel
 
 CATALOG_DIR = Path(__file__).parent / "locales"
+# Zones whose abbreviation an English sheet prints for a time's UTC offset, Washington first:
+# -05:00 is EST in winter, and CDT (Chicago) in summer, when Washington is -04:00.
+US_ZONES = (
+    "America/New_York",
+    "America/Chicago",
+    "America/Denver",
+    "America/Phoenix",
+    "America/Los_Angeles",
+    "America/Anchorage",
+    "Pacific/Honolulu",
+)
 TEMPLATE_NAME = "factsheet.pot"
 ENGLISH = "en"
 
@@ -48,6 +60,21 @@ DEFAULT_DISCLAIMER = _(
     "Links to non-U.S. Government Internet sites should not be construed as an endorsement "
     "of those sites or the information contained therein."
 )
+# The layouts' words (their `defaults` in templates/layouts/), listed here for the catalogs.
+LAYOUT_WORDS = (
+    _("Media Note"),
+    _("Office of the Spokesperson"),
+    _("Joint Statement"),
+    _("Remarks"),
+)
+AS_PREPARED = _("As Prepared for Delivery")
+AS_DELIVERED = _("As Delivered")
+DRAFT_WATERMARK = _("DRAFT")
+DRAFT_MARKING = _("DRAFT — NOT FOR RELEASE")
+DRAFT_TITLE = _("DRAFT: {title}")
+EMBARGO_MARKING = _("Embargoed until {time}, {date}")
+UPDATED_ON = _("Updated {date}")
+EMBLEM_OF = _("Emblem of {name}")
 ENGLISH_QUOTES = "“ ” ‘ ’"
 CLDR_LONG_DATE = "long"
 MESSAGES = (DEFAULT_LABEL, PAGE_OF_PAGES, LINK_DESCRIPTION, DEFAULT_AGENCY, DEFAULT_TAGLINE)
@@ -100,6 +127,48 @@ class Locale:
         before, _, rest = text.partition("{page}")
         between, _, after = rest.partition("{pages}")
         return PageNumbering(before, between, after)
+
+    def format_moment(self, moment: datetime.datetime) -> tuple[str, str]:
+        """The time (with its zone) and the date of ``moment``, as printed: ``10:00 a.m. EST``
+        and ``December 1, 2026`` in English. Both are read in the moment's own UTC offset."""
+        import babel.dates  # noqa: PLC0415 - lazy: a build with nothing to do never needs it
+
+        time = babel.dates.format_time(moment, "short", tzinfo=moment.tzinfo, locale=self.cldr)
+        time = time.replace("\u202f", "\xa0")
+        if self.cldr.language == ENGLISH:
+            # The Department's style (and the AP's): "10:00 a.m.", not "10:00 AM".
+            time = time.replace("AM", "a.m.").replace("PM", "p.m.")
+        return f"{time}\xa0{self._zone_name(moment)}", self.format_date(moment.date())
+
+    def _zone_name(self, moment: datetime.datetime) -> str:
+        """A U.S. zone's abbreviation in English when the offset is one (``EST``, ``PDT``);
+        else the offset from UTC in the language's own form (``UTC-05:00``)."""
+        import babel.dates  # noqa: PLC0415
+
+        if self.cldr.language == ENGLISH:
+            offset = moment.utcoffset()
+            for zone in US_ZONES:
+                local = moment.astimezone(zoneinfo.ZoneInfo(zone))
+                if local.utcoffset() == offset and local.tzname():
+                    return str(local.tzname())
+        return str(babel.dates.get_timezone_gmt(moment, "long", locale=self.cldr))
+
+    def embargo(self, moment: datetime.datetime) -> str:
+        """ "Embargoed until 10:00 a.m. EST, December 1, 2026" (the stylesheet sets capitals)."""
+        time, date = self.format_moment(moment)
+        return self.translate(EMBARGO_MARKING).replace("{time}", time).replace("{date}", date)
+
+    def updated(self, date: datetime.date) -> str:
+        """ "Updated December 3, 2026"."""
+        return self.translate(UPDATED_ON).replace("{date}", self.format_date(date))
+
+    def draft_title(self, title: str) -> str:
+        """The PDF Title of a draft: "DRAFT: …"."""
+        return self.translate(DRAFT_TITLE).replace("{title}", title)
+
+    def emblem_of(self, name: str) -> str:
+        """A partner's emblem described for screen readers: "Emblem of Japan"."""
+        return self.translate(EMBLEM_OF).replace("{name}", name)
 
     def link_description(self, address: str) -> str:
         """What a screen reader says of a link: "Link to https://…"."""

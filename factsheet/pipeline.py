@@ -259,6 +259,8 @@ class BuildOptions:
     strict: bool = False
     # Let an unforeseen exception propagate with its traceback instead of failing the sheet.
     debug: bool = False
+    # A release build: drafts fail, and no draft's PDF is left in the output folder.
+    release: bool = False
 
 
 class Builder:
@@ -324,6 +326,11 @@ def write_pdfs(
     pending = []
     for path in paths:
         output = profile.output_path(path.stem)
+        refusal = refused_draft(path, site, output) if options.release else None
+        if refusal is not None:
+            manifest.forget(output)
+            yield Outcome(source=path, error=refusal)
+            continue
         if not options.force and manifest.is_current(path, output, site_key):
             yield Outcome(source=path, output=output, skipped=True)
         else:
@@ -344,6 +351,30 @@ def write_pdfs(
             yield outcome
     finally:
         manifest.save()
+
+
+def refused_draft(path: Path, site: Site, output: Path) -> FactsheetError | None:
+    """In a release build, the error of a sheet with ``status: draft`` (None for any other).
+
+    An earlier PDF of the draft is removed from the output folder, so that it cannot ship.
+    A sheet that cannot be read is left to the build, which reports why.
+    """
+    try:
+        sheet, _ = read_sheet(path, site)
+    except FactsheetError:
+        return None
+    if not sheet.is_draft:
+        return None
+    removed = ""
+    with contextlib.suppress(FileNotFoundError):
+        output.unlink()
+        removed = f"; its earlier PDF {display_path(output)} was removed"
+    return FactsheetError(
+        path,
+        sheet.field_lines.get("status"),
+        "status: draft: a release build does not build drafts (set `status: final`, or leave "
+        f"the field out, once it is approved){removed}",
+    )
 
 
 def _render_all(

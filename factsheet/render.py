@@ -9,7 +9,9 @@ output profile and the locale (paper size, "Page N of M") is CSS generated from 
 
 from __future__ import annotations
 
+import base64
 from dataclasses import dataclass
+from html import escape
 from pathlib import Path
 
 import jinja2
@@ -22,6 +24,9 @@ from .errors import FactsheetError
 from .layouts import template_environment
 from .markdown import Block, Body
 from .profiles import OutputProfile
+from .running_title import HeaderFont, text_width
+
+WATERMARK_FONT = "PublicSans-Bold.ttf"
 
 
 @dataclass(frozen=True)
@@ -52,7 +57,7 @@ def render_document(
     environment = template_environment(site.templates_dir)
     layout = site.layout(sheet.layout)
     stylesheets = tuple(path.as_uri() for path in layout.stylesheets)
-    page_css = profile.page_css(sheet.locale)
+    page_css = profile.page_css(sheet.locale) + markings_css(sheet, site)
     name = layout.template
     try:
         template = environment.get_template(name)
@@ -60,7 +65,8 @@ def render_document(
             site=site,
             sheet=sheet,
             body_html=Markup(body.html),
-            emblem_url=site.emblem_path.as_uri(),
+            contact_html=Markup(body.contact_html),
+            has_end_mark=body.has_end_mark,
             generator=f"factsheet {__version__}",
             stylesheet_links=stylesheets if for_browser else (),
             # css_string() escapes < and &, so the CSS cannot end the <style> element.
@@ -80,7 +86,36 @@ def render_document(
         base_url=site.templates_dir.as_uri() + "/",
         stylesheets=stylesheets,
         page_css=page_css,
-        images=tuple(body.images),
+        # The sheet's own emblems (in content/) are inputs too; templates/ is hashed whole.
+        images=tuple(body.images)
+        + tuple(issuer.emblem for issuer in sheet.issuers if issuer.emblem is not None),
         decorative_images=tuple(body.decorative_images),
         blocks=tuple(body.blocks.items()),
+    )
+
+
+def markings_css(sheet: Sheet, site: Site) -> str:
+    """The ``@page`` rule of a draft: a diagonal watermark of the word "DRAFT" (in the sheet's
+    language) behind every page. A page background, it is drawn as an artifact: a screen
+    reader does not read it; the marking in the header does say it."""
+    if not sheet.is_draft:
+        return ""
+    word = sheet.draft_watermark
+    # Sized to run corner to corner of a square the width of the page, whatever the word.
+    fonts = site.templates_dir / "fonts"
+    measured = 400.0
+    if (fonts / WATERMARK_FONT).is_file():
+        measured = text_width(word, HeaderFont(WATERMARK_FONT, 100.0, 0.05), fonts) or measured
+    size = min(260.0, 100.0 * 1100.0 / measured)
+    svg = (
+        '<svg xmlns="http://www.w3.org/2000/svg" width="1000" height="1000" '
+        'viewBox="0 0 1000 1000"><text x="500" y="500" transform="rotate(-45 500 500)" '
+        'text-anchor="middle" dominant-baseline="central" font-family="Public Sans" '
+        f'font-weight="700" font-size="{size:.0f}" letter-spacing="{size * 0.05:.1f}" '
+        f'fill="#dfe1e2">{escape(word)}</text></svg>'
+    )
+    data = base64.b64encode(svg.encode()).decode()
+    return (
+        "@page {\n  background: url(data:image/svg+xml;base64,"
+        f"{data}) center / contain no-repeat;\n}}\n"
     )

@@ -67,7 +67,12 @@ def test_json_schema_accepts_real_front_matter_and_rejects_mistakes(in_project: 
         for key, value in front_matter(ICC_SOURCE).items()
     }
     assert list(validator.iter_errors(icc)) == []
-    assert schema["properties"]["layout"]["enum"] == ["fact-sheet"]
+    assert schema["properties"]["layout"]["enum"] == [
+        "fact-sheet",
+        "joint-statement",
+        "media-note",
+        "remarks",
+    ]
     for bad in (
         {**icc, "colour": "blue"},
         {key: value for key, value in icc.items() if key != "title"},
@@ -121,7 +126,7 @@ def test_unknown_layout_is_an_error_at_its_line(in_project: Path) -> None:
     assert result.exit_code == 1
     assert result.stderr.splitlines()[0] == (
         "content/x.md:4: field `layout`: no layout 'brochure' in templates/layouts/ "
-        "(layouts: fact-sheet)"
+        "(layouts: fact-sheet, joint-statement, media-note, remarks)"
     )
 
 

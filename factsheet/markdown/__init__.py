@@ -13,12 +13,15 @@ lives in ``env`` (a :class:`DocumentState`):
 - :mod:`.lint` checks the token stream, records every problem at its line, and puts the sheet's
   links, images, headings, footnotes and blocks on the :class:`Body`;
 - :mod:`.boxes` sets off `::: box Key facts` containers;
+- :mod:`.endmark` takes a `# # #` line as the end mark, not a heading;
 - :mod:`.figures` makes a lone image with a title or a size a figure with its caption;
 - :mod:`.notes` turns links and footnotes into notes printed at the foot of the page (a link's
   address on paper, the external-link disclaimer once);
 - :mod:`.linebreaks` keeps phone numbers, amounts, dates and a paragraph's short last word
   on one line;
-- :mod:`.renderer` prints the tokens as HTML, and nothing else.
+- :mod:`.columns` groups the running text of a two-column sheet between what spans the page;
+- :mod:`.renderer` prints the tokens as HTML, and nothing else;
+- :mod:`.contact` prints the front matter's `contact:` lines (plain text, not Markdown).
 
 A new Markdown construct or content rule is a new plugin module, added to :data:`PLUGINS`.
 """
@@ -36,7 +39,19 @@ from ..config import Site
 from ..content import Sheet
 from ..errors import ProblemCollector
 from ..locale import Locale
-from . import addresses, boxes, chunks, figures, linebreaks, lint, notes, tables
+from . import (
+    addresses,
+    boxes,
+    chunks,
+    columns,
+    endmark,
+    figures,
+    linebreaks,
+    lint,
+    notes,
+    tables,
+)
+from .contact import render_contact
 from .renderer import PrintRenderer
 from .state import Block, Body, DocumentState, Footnote, Heading, Link
 
@@ -45,6 +60,7 @@ __all__ = ["Block", "Body", "Footnote", "Heading", "Link", "new_parser", "parser
 # In the order their core rules run, after markdown-it's own.
 PLUGINS: tuple[Callable[[MarkdownIt], None], ...] = (
     boxes.boxes_plugin,
+    endmark.endmark_plugin,
     chunks.chunks_plugin,
     tables.tables_plugin,
     addresses.addresses_plugin,
@@ -52,6 +68,7 @@ PLUGINS: tuple[Callable[[MarkdownIt], None], ...] = (
     figures.figures_plugin,
     notes.notes_plugin,
     linebreaks.linebreaks_plugin,
+    columns.columns_plugin,
 )
 
 
@@ -88,6 +105,7 @@ def render_body(sheet: Sheet, site: Site) -> Body:
     html = markdown.renderer.render(tokens, markdown.options, env)
     collector.raise_if_any()
     state.body.html = html
+    state.body.contact_html = render_contact(sheet.contact, sheet.locale)
     state.body.warnings.extend(collector.warnings)
     return state.body
 

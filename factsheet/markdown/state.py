@@ -65,6 +65,10 @@ class Body:
     decorative_images: list[Path] = field(default_factory=list)
     blocks: dict[int, Block] = field(default_factory=dict)
     warnings: list[Problem] = field(default_factory=list)
+    # A `# # #` line was written in the body (a layout's end mark is then not added).
+    has_end_mark: bool = False
+    # The front matter's `contact:` lines, as HTML for the end of the body.
+    contact_html: str = ""
 
 
 @dataclass
