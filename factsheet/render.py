@@ -66,7 +66,8 @@ def render_document(
             sheet=sheet,
             body_html=Markup(body.html),
             contact_html=Markup(body.contact_html),
-            has_end_mark=body.has_end_mark,
+            # The end mark after the body and contact block: written last, or the layout's.
+            end_mark=body.end_mark == "last" or (sheet.end_mark and not body.end_mark),
             generator=f"factsheet {__version__}",
             stylesheet_links=stylesheets if for_browser else (),
             # css_string() escapes < and &, so the CSS cannot end the <style> element.

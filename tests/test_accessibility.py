@@ -15,6 +15,7 @@ import importlib.util
 import itertools
 import json
 import re
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -361,11 +362,29 @@ def french_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return project
 
 
-CASE_NAMES = [*CONTENT_NAMES, "long-sheet", "french"]
+LAYOUT_SAMPLES = PROJECT_ROOT / "docs" / "layouts"
+LAYOUT_NAMES = sorted(path.stem for path in LAYOUT_SAMPLES.glob("*.md"))
 
 
 @pytest.fixture(scope="module")
-def cases(content_pdfs: dict[str, Path], long_pdf: Path, french_project: Path) -> dict[str, Case]:
+def layouts_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A project holding the sample sheet of every layout and marking (docs/layouts/), built
+    with the CLI into dist/."""
+    project = make_project(tmp_path_factory.mktemp("layouts") / "project")
+    for path in LAYOUT_SAMPLES.iterdir():
+        shutil.copy(path, project / "content" / path.name)
+    result = run_cli(["pdf", "content"], cwd=project)
+    assert result.returncode == 0, f"build failed:\n{result.stdout}\n{result.stderr}"
+    return project
+
+
+CASE_NAMES = [*CONTENT_NAMES, "long-sheet", "french", *LAYOUT_NAMES]
+
+
+@pytest.fixture(scope="module")
+def cases(
+    content_pdfs: dict[str, Path], long_pdf: Path, french_project: Path, layouts_project: Path
+) -> dict[str, Case]:
     """Every sheet checked here, by name."""
     built = {
         name: Case(name, content_pdfs[name], source, PROJECT_ROOT / "factsheet.yaml")
@@ -380,6 +399,13 @@ def cases(content_pdfs: dict[str, Path], long_pdf: Path, french_project: Path) -
         french_project / "content" / "fiche.md",
         french_project / "factsheet.yaml",
     )
+    for name in LAYOUT_NAMES:
+        built[name] = Case(
+            name,
+            layouts_project / "dist" / f"{name}.pdf",
+            layouts_project / "content" / f"{name}.md",
+            layouts_project / "factsheet.yaml",
+        )
     return built
 
 
@@ -395,6 +421,43 @@ def tagged(case: Case) -> Iterator[Tagged]:
     read = Tagged.read(case.pdf)
     yield read
     read.pdf.close()
+
+
+# Written out here, independently of the layouts' `defaults`: what each kind of document prints.
+LAYOUT_LABELS = {
+    "fact-sheet": "Fact Sheet",
+    "media-note": "Media Note",
+    "joint-statement": "Joint Statement",
+    "remarks": "Remarks",
+}
+LAYOUT_OFFICES = {"media-note": "Office of the Spokesperson"}
+DRAFT_MARKING = "DRAFT — NOT FOR RELEASE"
+
+
+def layout_of(case: Case) -> str:
+    return str(front_matter(case.source).get("layout", "fact-sheet"))
+
+
+def printed_label(case: Case) -> str:
+    return str(front_matter(case.source).get("label") or LAYOUT_LABELS[layout_of(case)])
+
+
+def printed_office(case: Case) -> str | None:
+    meta = front_matter(case.source)
+    return meta.get("office") or LAYOUT_OFFICES.get(layout_of(case))
+
+
+def is_draft(case: Case) -> bool:
+    return front_matter(case.source).get("status") == "draft"
+
+
+def contact_addresses(case: Case) -> set[str]:
+    """The link targets of the contact block: its email and web addresses."""
+    found = set()
+    for line in front_matter(case.source).get("contact", []):
+        found |= {f"mailto:{email}" for email in re.findall(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", line)}
+        found |= set(re.findall(r"https?://\S+[^\s.,;:]", line))
+    return found
 
 
 def settings(case: Case) -> dict[str, Any]:
@@ -462,6 +525,8 @@ class Markdown:
 
     @classmethod
     def parse(cls, body: str) -> Markdown:
+        # `# # #` (or `###`) alone on a line is a release's end mark, never a heading.
+        body = re.sub(r"(?m)^ {0,3}(# # #|###)[ \t]*$", "", body)
         tokens = _MARKDOWN.parse(body)
         inlines = [token for token in tokens if token.type == "inline"]
         headings = [
@@ -514,7 +579,8 @@ def test_tagged_with_title_language_and_ua_identifier(case: Case, tagged: Tagged
     info = pdfinfo(case.pdf)
     assert info.get("Tagged") == "yes", info
     # The title is printed (and named) with the body's typography: d'échanges → d’échanges.
-    assert info.get("Title") == front_matter(case.source)["title"].replace("'", "’"), info
+    title = front_matter(case.source)["title"].replace("'", "’")
+    assert info.get("Title") == (f"DRAFT: {title}" if is_draft(case) else title), info
     root = tagged.pdf.Root
     assert str(root.get("/Lang", "")) == sheet_lang(case)
     assert root.ViewerPreferences.get("/DisplayDocTitle") is True
@@ -566,19 +632,28 @@ def test_all_text_is_tagged_or_artifact(tagged: Tagged) -> None:
 
 
 def test_reading_order_of_the_sheet_head(case: Case, tagged: Tagged) -> None:
-    """Masthead (agency), label, office, dateline and date, title (H1), then the body."""
+    """Masthead (agency, partners), label, office, dateline and date, title (H1), then the body;
+    a media note puts the date line first, remarks put who spoke, where and when after the
+    title."""
     meta = front_matter(case.source)
     config = settings(case)
     body_start = Markdown.of(case.source).first_text
-    expected = [
-        ("agency", config.get("agency", "U.S. Department of State")),
-        ("label", meta.get("label", "Fact Sheet")),
-        ("office", meta.get("office")),
+    masthead = [("agency", meta.get("agency") or config.get("agency", "U.S. Department of State"))]
+    masthead += [("partner", partner["name"]) for partner in meta.get("partners", [])]
+    markings = [("draft marking", DRAFT_MARKING if is_draft(case) else None)]
+    label = [("label", printed_label(case)), ("office", printed_office(case))]
+    date = [
         ("dateline", meta.get("dateline")),
         ("date", printed_date(meta["date"], sheet_lang(case))),
-        ("title", meta["title"]),
-        ("body", " ".join(body_start.split()[:6])),
     ]
+    title = [("title", meta["title"])]
+    occasion = [("speaker", meta.get("speaker")), ("place", meta.get("place"))]
+    body = [("body", " ".join(body_start.split()[:6]))]
+    head = {
+        "media-note": markings + date + label + title,
+        "remarks": markings + label + title + occasion + date,
+    }.get(layout_of(case), markings + label + date + title)
+    expected = masthead + head + body
     text = squeeze(tagged.tree_text)
     position, found = -1, []
     for what, value in expected:
@@ -601,6 +676,7 @@ def _case_bodies() -> dict[str, str]:
     }
     bodies["long-sheet"] = markdown_body(LONG_SOURCE)
     bodies["french"] = FRENCH_SHEET.split("---\n", 2)[2]
+    bodies.update((name, markdown_body(LAYOUT_SAMPLES / f"{name}.md")) for name in LAYOUT_NAMES)
     return bodies
 
 
@@ -750,7 +826,7 @@ def test_links_have_alt_and_annotation(case: Case, tagged: Tagged) -> None:
             assert address.removeprefix("mailto:") in alt, f"/Alt {alt!r} lacks {address}"
             assert parent_tree[int(annotation.StructParent)].objgen == element.objgen
             tagged_annotations.add(annotation.objgen)
-    assert found == Markdown.of(case.source).links
+    assert found == Markdown.of(case.source).links | contact_addresses(case)
     for number, page in enumerate(tagged.pdf.pages, start=1):
         if page.obj.get("/Annots"):
             # PDF/UA-1 7.18.3: tab order follows the structure on pages with annotations.
@@ -791,13 +867,14 @@ def test_content_image_is_a_figure_with_its_alt(cases: dict[str, Case]) -> None:
 
 def test_page_furniture_is_artifact_not_read(case: Case, tagged: Tagged) -> None:
     """Running header, footer and "Page N of M" are /Artifact content, absent from the text
-    the structure tree reaches."""
+    the structure tree reaches; so are a draft's marking in the header and footer and its
+    watermark."""
     meta = front_matter(case.source)
     config = settings(case)
-    title = meta["title"]
-    agency = config.get("agency", "U.S. Department of State")
+    title = meta.get("short_title") or meta["title"]
+    agency = meta.get("agency") or config.get("agency", "U.S. Department of State")
     lang = sheet_lang(case)
-    footer = f"{meta.get('label', 'Fact Sheet')} · {printed_date(meta['date'], lang)}"
+    footer = f"{printed_label(case)} · {printed_date(meta['date'], lang)}"
     total = len(tagged.pages)
     tree = squeeze(tagged.tree_text)
     for number, page in enumerate(tagged.pages, start=1):
@@ -809,9 +886,20 @@ def test_page_furniture_is_artifact_not_read(case: Case, tagged: Tagged) -> None
         if number > 1:
             assert squeeze(title) in artifact, f"page {number}: no running title"
             assert squeeze(agency) in artifact, f"page {number}: no running agency"
+        if is_draft(case):
+            marking = squeeze(DRAFT_MARKING)
+            assert artifact.count(marking) == 2, f"page {number}: no draft marking in header+footer"
+            watermark = artifact.replace(marking, "")
+            assert "draft" in watermark, f"page {number}: no watermark: {page.artifact!r}"
+    if is_draft(case):
+        # Read once: where it is printed above the title.
+        assert tree.count(squeeze(DRAFT_MARKING)) == 1, "the draft marking is read more than once"
     assert not re.search(r"Page \d+ (of|sur) \d+", tagged.tree_text), "page numbers are read"
-    assert squeeze(footer) not in tree, "the running footer is read aloud"
-    printed = squeeze(f"{title} {agency} {Markdown.of(case.source).printed}")
+    # With its "·": the label and the date are read (next to each other, on some sheets).
+    assert re.sub(r"\s", "", footer) not in re.sub(r"\s", "", tagged.tree_text), (
+        "the running footer is read aloud"
+    )
+    printed = squeeze(f"{meta['title']} {agency} {Markdown.of(case.source).printed}")
     for what, value in (("title", title), ("agency name", agency)):
         assert tree.count(squeeze(value)) == printed.count(squeeze(value)), (
             f"the running {what} is read aloud"

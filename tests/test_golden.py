@@ -106,3 +106,18 @@ def test_gallery_sheet_matches_golden(name: str, tmp_path: Path) -> None:
     result = run_cli(["pdf", "-j", "1", f"content/{name}.md"], cwd=project)
     assert result.returncode == 0, result.stderr
     compare_with_golden(project / "dist" / f"{name}.pdf", f"gallery-{name}", tmp_path)
+
+
+LAYOUT_SAMPLES = PROJECT_ROOT / "docs" / "layouts"
+
+
+@pytest.mark.parametrize("name", sorted(path.stem for path in LAYOUT_SAMPLES.glob("*.md")))
+def test_layout_sample_matches_golden(name: str, tmp_path: Path) -> None:
+    """Each layout's sample sheet (media note, joint statement, remarks, two columns, an
+    embargoed draft) looks like its approved rendering."""
+    project = make_project(tmp_path / "project")
+    for path in LAYOUT_SAMPLES.iterdir():
+        shutil.copy(path, project / "content" / path.name)
+    result = run_cli(["pdf", "-j", "1", f"content/{name}.md"], cwd=project)
+    assert result.returncode == 0, result.stderr
+    compare_with_golden(project / "dist" / f"{name}.pdf", f"layout-{name}", tmp_path)

@@ -2,8 +2,11 @@
 
 Press releases end with `# # #` (or `###`). In CommonMark both are headings (an ``h1`` of "#",
 an empty ``h3``), which would print a stray heading and break the outline. A block rule that
-runs before markdown-it's heading rule takes such a line as an ``end_mark`` token instead; the
-body records that it has one, so that a layout's ``end_mark: true`` does not print a second.
+runs before markdown-it's heading rule takes such a line as an ``end_mark`` token instead.
+
+Written last, the end mark is taken out of the body and printed by the layout after the contact
+block, where a release ends; written elsewhere, it prints where it is. Either way the body
+records it, so that a layout's ``end_mark: true`` does not print a second.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from typing import Any
 
 from markdown_it import MarkdownIt
 from markdown_it.rules_block import StateBlock
+from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 
 from .state import DocumentState
@@ -26,6 +30,7 @@ END_MARK_HTML = "#\u00a0#\u00a0#"
 def endmark_plugin(md: MarkdownIt) -> None:
     """Register the `# # #` block rule and its rendering."""
     md.block.ruler.before("heading", "factsheet_end_mark", end_mark_rule)
+    md.core.ruler.after("block", "factsheet_final_end_mark", final_end_mark_rule)
     md.add_render_rule("end_mark", render_end_mark)
 
 
@@ -44,11 +49,18 @@ def end_mark_rule(state: StateBlock, start_line: int, end_line: int, silent: boo
     return True
 
 
+def final_end_mark_rule(state: StateCore) -> None:
+    """Take an end mark written last out of the body, for the layout to print at the end."""
+    if state.tokens and state.tokens[-1].type == "end_mark":
+        state.tokens.pop()
+        DocumentState.of(state.env).body.end_mark = "last"
+
+
 def render_end_mark(
     renderer: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any
 ) -> str:
     """``<p class="end-mark">#&nbsp;#&nbsp;#</p>``."""
     document = DocumentState.of(env)
-    document.body.has_end_mark = True
+    document.body.end_mark = document.body.end_mark or "in place"
     line = document.line_of(tokens[idx].map, document.sheet.body_line)
     return f'<p class="end-mark" data-line="{line}">{END_MARK_HTML}</p>\n'

@@ -65,8 +65,9 @@ class Body:
     decorative_images: list[Path] = field(default_factory=list)
     blocks: dict[int, Block] = field(default_factory=dict)
     warnings: list[Problem] = field(default_factory=list)
-    # A `# # #` line was written in the body (a layout's end mark is then not added).
-    has_end_mark: bool = False
+    # Where the body wrote a `# # #` line: "" (nowhere), "in place" (printed there), or "last"
+    # (taken out, for the layout to print after the contact block).
+    end_mark: str = ""
     # The front matter's `contact:` lines, as HTML for the end of the body.
     contact_html: str = ""
 
