@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: pdf html check test lint golden bench clean
+.PHONY: pdf html check test lint golden bench clean fonts
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -15,16 +15,21 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m factsheet.locale
 	touch $(STAMP)
 
-pdf: $(STAMP)
+# The Noto fonts (Debian fonts-noto-core, fonts-noto-cjk) copied into templates/fonts/noto/;
+# only what is missing or changed is copied.
+fonts: $(STAMP)
+	$(BIN)/python -m factsheet.fonts templates
+
+pdf: fonts
 	$(BIN)/python build.py pdf
 
-html: $(STAMP)
+html: fonts
 	$(BIN)/python build.py html
 
-check: $(STAMP)
+check: fonts
 	$(BIN)/python build.py check
 
-test: $(STAMP)
+test: fonts
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)

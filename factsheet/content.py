@@ -271,6 +271,8 @@ class Sheet(FrontMatter):
     body_line: int
     # The line of each front-matter field the file gives, to report a problem found later.
     field_lines: dict[str, int] = dataclass_field(default_factory=dict, compare=False)
+    # The whole file as read, to find the line of a problem found in what it printed.
+    source: str = dataclass_field(default="", compare=False, repr=False)
 
     @property
     def is_draft(self) -> bool:
@@ -376,7 +378,8 @@ def read_sheet(path: Path, site: Site) -> tuple[Sheet, ProblemCollector]:
     every problem in the file reported in one pass.
     """
     refuse_outside_content(path, site)
-    front, body, body_line = split_front_matter(read_text_file(path), path)
+    source = read_text_file(path)
+    front, body, body_line = split_front_matter(source, path)
     collector = ProblemCollector(path)
     values, problems = fields.read_mapping(front, path, 1, "front matter")
     collector.extend(problems)
@@ -453,6 +456,7 @@ def read_sheet(path: Path, site: Site) -> tuple[Sheet, ProblemCollector]:
         running_title=shortened,
         header_marking=marking,
         field_lines={name: given.line for name, given in (values or {}).items()},
+        source=source,
         body=body,
         body_line=body_line,
         **settings,

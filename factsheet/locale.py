@@ -75,7 +75,18 @@ DRAFT_TITLE = _("DRAFT: {title}")
 EMBARGO_MARKING = _("Embargoed until {time}, {date}")
 UPDATED_ON = _("Updated {date}")
 EMBLEM_OF = _("Emblem of {name}")
+TRANSLATION_NOTICE = _(
+    "This is a translation of the original English text, which is authoritative."
+)
 ENGLISH_QUOTES = "“ ” ‘ ’"
+# The digits of the CLDR numbering systems other than "latn" that a sheet's language may use.
+DIGITS = {
+    "arab": "٠١٢٣٤٥٦٧٨٩",
+    "arabext": "۰۱۲۳۴۵۶۷۸۹",
+    "deva": "०१२३४५६७८९",
+    "beng": "০১২৩৪৫৬৭৮৯",
+    "thai": "๐๑๒๓๔๕๖๗๘๙",
+}
 CLDR_LONG_DATE = "long"
 MESSAGES = (DEFAULT_LABEL, PAGE_OF_PAGES, LINK_DESCRIPTION, DEFAULT_AGENCY, DEFAULT_TAGLINE)
 
@@ -97,6 +108,11 @@ class Locale:
     catalog: gettext.NullTranslations
     has_catalog: bool
     cldr: babel.Locale
+    # From the language itself, catalog or not: "ltr" or "rtl".
+    direction: str = "ltr"
+    # The digits the language writes numbers with (CLDR's default numbering system): "latn",
+    # "arabext" (Persian), "arab", "deva"…
+    numbering: str = "latn"
 
     def translate(self, message: str, context: str | None = None) -> str:
         """``message`` in this locale's language (English when the catalog lacks it)."""
@@ -113,7 +129,13 @@ class Locale:
 
         # CLDR writes some spaces as U+202F NARROW NO-BREAK SPACE, which the bundled Latin
         # fonts lack: a no-break space keeps the meaning and has a glyph.
-        return babel.dates.format_date(date, pattern, locale=self.cldr).replace("\u202f", "\xa0")
+        printed = babel.dates.format_date(date, pattern, locale=self.cldr).replace("\u202f", "\xa0")
+        return self.digits(printed)
+
+    def digits(self, text: str) -> str:
+        """``text`` with its digits 0-9 in the language's own (Persian: ۰-۹)."""
+        own = DIGITS.get(self.numbering)
+        return text.translate(str.maketrans("0123456789", own)) if own else text
 
     @property
     def default_label(self) -> str:
@@ -134,7 +156,7 @@ class Locale:
         import babel.dates  # noqa: PLC0415 - lazy: a build with nothing to do never needs it
 
         time = babel.dates.format_time(moment, "short", tzinfo=moment.tzinfo, locale=self.cldr)
-        time = time.replace("\u202f", "\xa0")
+        time = self.digits(time.replace("\u202f", "\xa0"))
         if self.cldr.language == ENGLISH:
             # The Department's style (and the AP's): "10:00 a.m.", not "10:00 AM".
             time = time.replace("AM", "a.m.").replace("PM", "p.m.")
@@ -205,7 +227,10 @@ def catalog_languages() -> list[str]:
 def locale_for(tag: str) -> Locale:
     """The locale of a BCP 47 tag: its catalog (by full tag, then language) and CLDR data."""
     subtags = tag.replace("_", "-").split("-")
-    candidates = ["_".join([subtags[0].lower(), *subtags[1:]]), subtags[0].lower()]
+    language = subtags[0].lower()
+    # By full tag, then language and script (zh-TW is written in Traditional characters:
+    # zh_Hant), then language alone.
+    candidates = ["_".join([language, *subtags[1:]]), _with_script(language, subtags), language]
     catalog: gettext.NullTranslations = gettext.NullTranslations()
     has_catalog = candidates[-1] == ENGLISH
     for candidate in dict.fromkeys(candidates):
@@ -214,8 +239,28 @@ def locale_for(tag: str) -> Locale:
             catalog, has_catalog = gettext.GNUTranslations(io.BytesIO(compiled)), True
             break
     # Without a catalog every word is English, the date included: a sheet never mixes the two.
-    cldr = _cldr_locale(subtags if has_catalog else [ENGLISH])
-    return Locale(tag=tag, catalog=catalog, has_catalog=has_catalog, cldr=cldr)
+    # The direction of the text is the language's own either way.
+    spoken = _cldr_locale(subtags)
+    cldr = spoken if has_catalog else _cldr_locale([ENGLISH])
+    return Locale(
+        tag=tag,
+        catalog=catalog,
+        has_catalog=has_catalog,
+        cldr=cldr,
+        direction="rtl" if spoken.character_order == "right-to-left" else "ltr",
+        numbering=str(getattr(cldr, "default_numbering_system", None) or "latn"),
+    )
+
+
+def _with_script(language: str, subtags: list[str]) -> str:
+    """``language_Script`` for a tag, from CLDR's likely subtags (``zh-TW`` → ``zh_Hant``)."""
+    import babel.core  # noqa: PLC0415 - lazy: a build with nothing to do never needs it
+
+    likely = babel.core.get_global("likely_subtags")
+    key = "_".join([language, *subtags[1:]])
+    full = str(likely.get(key) or likely.get(language) or language).split("_")
+    scripts = [part for part in [*subtags[1:], *full[1:]] if len(part) == 4 and part.isalpha()]
+    return f"{language}_{scripts[0].title()}" if scripts else language
 
 
 def _cldr_locale(subtags: list[str]) -> babel.Locale:

@@ -50,6 +50,22 @@ def file_digest(path: Path) -> str:
         return "missing"
 
 
+# A template file larger than this (a font: the CJK collections are 20 MB each) is known by
+# its size and modification time, not its bytes, so that a build with nothing to do stays fast.
+LARGE_FILE = 1 << 20
+
+
+def template_digest(path: Path) -> str:
+    """The digest of a file under ``templates/``: its bytes, or a large file's size and time."""
+    try:
+        status = path.stat()
+    except OSError:
+        return "missing"
+    if status.st_size > LARGE_FILE:
+        return f"size {status.st_size} time {status.st_mtime_ns}"
+    return file_digest(path)
+
+
 def site_fingerprint(site: Site, profile: OutputProfile) -> str:
     """A hash of everything every sheet depends on: settings, templates, code, catalogs,
     package versions and the output profile."""
@@ -69,7 +85,7 @@ def site_fingerprint(site: Site, profile: OutputProfile) -> str:
     templates = (path for path in site.templates_dir.rglob("*") if path.is_file())
     for path in sorted(p for p in templates if not p.resolve().is_relative_to(outputs)):
         relative = path.relative_to(site.templates_dir).as_posix()
-        digest.update(f"{relative} {file_digest(path)}\0".encode())
+        digest.update(f"{relative} {template_digest(path)}\0".encode())
     return digest.hexdigest()
 
 

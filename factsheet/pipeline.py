@@ -34,6 +34,7 @@ from .files import (
     harfbuzz_subset_missing,
     remove_stale_temporaries,
 )
+from .fonts import missing_glyphs
 from .layouts import DEFAULT_LAYOUT, template_environment
 from .locale import locale_for
 from .manifest import Manifest, file_digest, site_fingerprint
@@ -132,7 +133,14 @@ def prepare(
             FactsheetError(warning.path, warning.line, f"warning: {warning.message} (--strict)")
             for warning in warnings
         )
-    return Prepared(render_document(sheet, body, site, profile, for_browser=for_browser), warnings)
+    document = render_document(sheet, body, site, profile, for_browser=for_browser)
+    # Never an empty box: every printed character has a bundled font, or the sheet fails.
+    missing = missing_glyphs(
+        path, sheet.source, document.printed_text, site.templates_dir / "fonts"
+    )
+    if missing:
+        raise ProblemsError(missing)
+    return Prepared(document, warnings)
 
 
 def pages_text(pages: int) -> str:

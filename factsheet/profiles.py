@@ -16,6 +16,15 @@ from .config import PAPER_SIZES, Site
 from .locale import Locale
 
 DEFAULT_PROFILE = "screen"
+# CLDR numbering systems and the CSS counter styles (WeasyPrint's predefined ones) that write
+# them; "latn" is CSS's decimal.
+COUNTER_STYLES = {
+    "arab": "arabic-indic",
+    "arabext": "persian",
+    "deva": "devanagari",
+    "beng": "bengali",
+    "thai": "thai",
+}
 
 
 @dataclass(frozen=True)
@@ -60,11 +69,18 @@ class OutputProfile:
         into a template: a word with a quote or backslash prints as itself.
         """
         numbering = locale.page_numbering
+        # Page numbers in the language's own digits (CLDR's default numbering system).
+        style = COUNTER_STYLES.get(locale.numbering)
+        page, pages = (
+            (f"counter(page, {style})", f"counter(pages, {style})")
+            if style
+            else ("counter(page)", "counter(pages)")
+        )
         parts = (
             css_string(numbering.before) if numbering.before else "",
-            "counter(page)",
+            page,
             css_string(numbering.between) if numbering.between else "",
-            "counter(pages)",
+            pages,
             css_string(numbering.after) if numbering.after else "",
         )
         footer = " ".join(part for part in parts if part)
@@ -73,7 +89,9 @@ class OutputProfile:
             rules.append(f"bleed: {self.bleed};")
         if self.marks:
             rules.append(f"marks: {self.marks};")
-        rules.append(f"@bottom-right {{ content: {footer}; }}")
+        # On the side where a line of the language ends: the left, right to left.
+        side = "left" if locale.direction == "rtl" else "right"
+        rules.append(f"@bottom-{side} {{ content: {footer}; }}")
         return "@page {\n  " + "\n  ".join(rules) + "\n}\n"
 
 

@@ -10,8 +10,9 @@ output profile and the locale (paper size, "Page N of M") is CSS generated from 
 from __future__ import annotations
 
 import base64
+import re
 from dataclasses import dataclass
-from html import escape
+from html import escape, unescape
 from pathlib import Path
 
 import jinja2
@@ -27,6 +28,8 @@ from .profiles import OutputProfile
 from .running_title import HeaderFont, text_width
 
 WATERMARK_FONT = "PublicSans-Bold.ttf"
+# A tag of the rendered HTML (text never holds a "<": it is escaped).
+_TAG = re.compile(r"<[^>]*>")
 
 
 @dataclass(frozen=True)
@@ -44,6 +47,12 @@ class HtmlDocument:
     decorative_images: tuple[Path, ...] = ()
     # The body's blocks by line, to name where a page budget is exceeded.
     blocks: tuple[tuple[int, Block], ...] = ()
+
+    @property
+    def printed_text(self) -> str:
+        """Every character the PDF prints: the document's text, and the page CSS's words."""
+        text = unescape(_TAG.sub(" ", self.html))
+        return text + " " + self.page_css
 
 
 def render_document(

@@ -11,7 +11,10 @@ Importing this module does not import WeasyPrint.
 
 from __future__ import annotations
 
+import contextlib
 import re
+import unicodedata
+from collections.abc import Iterator
 from typing import Any
 
 # The log message WeasyPrint 70 writes for an image without alt text (pdf/tags.py). A decorative
@@ -19,9 +22,10 @@ from typing import Any
 MISSING_ALT_MESSAGE = 'Image "%s" has no required alt description'
 
 # How WeasyPrint 70 opens a marked-content sequence in a page's content stream:
-# "/Span\n<</MCID 12>>\nBDC". The tagging stage rewrites these bytes directly (and falls back
-# to parsing the stream when the layout is not this one).
-MARKED_CONTENT = re.compile(rb"/[A-Za-z]+\n<</MCID (\d+)>>\nBDC")
+# "/Span\n<</MCID 12>>\nBDC" (with "/ActualText <feff…>" after the MCID for right-to-left
+# text, see mark_right_to_left_text). The tagging stage rewrites these bytes directly (and
+# falls back to parsing the stream when the layout is not this one).
+MARKED_CONTENT = re.compile(rb"/[A-Za-z]+\n<</MCID (\d+)(?:/ActualText <[0-9a-f]*>)?>>\nBDC")
 
 # WeasyPrint 70 tags each page's footnote area as a document-level /NonStruct whose children
 # are one /Span per note; the tagging stage makes those /Note elements.
@@ -44,3 +48,42 @@ def page_box(page: Any) -> Any:
 
 # The page margin boxes (running header, footer) are marked content whose structure elements
 # WeasyPrint 70 leaves out of the tree; the tagging stage re-marks them as artifacts.
+
+
+# Right-to-left text: characters of these bidirectional classes (Arabic, Hebrew…).
+_RIGHT_TO_LEFT = ("R", "AL")
+
+
+def mark_right_to_left_text(stream_class: Any) -> None:
+    """Give the marked content of each right-to-left text box its text, in logical order.
+
+    WeasyPrint 70 draws a line's glyphs in visual order, so a right-to-left line's marked
+    content, read in stream order, is backwards; PDF/UA asks for the logical order. This
+    replaces ``pdf.stream.Stream.marked`` (private in 70; its body is WeasyPrint's, with the
+    ``/ActualText`` entry added for a ``TextBox`` whose ``text`` has right-to-left characters).
+    Applied once per process.
+    """
+    if getattr(stream_class, "factsheet_actual_text", False):
+        return
+    import pydyf  # noqa: PLC0415 - WeasyPrint's PDF writer, imported with it
+
+    @contextlib.contextmanager
+    def marked(self: Any, box: Any, tag: str) -> Iterator[None]:
+        if self._tags is not None:
+            mcid = len(self._tags)
+            self._tags[box] = {"tag": tag, "mcid": mcid}
+            properties = pydyf.Dictionary({"MCID": mcid})
+            text = getattr(box, "text", None)
+            if isinstance(text, str) and any(
+                unicodedata.bidirectional(char) in _RIGHT_TO_LEFT for char in text
+            ):
+                properties["ActualText"] = pydyf.String(text)
+            pydyf.Stream.begin_marked_content(self, tag, properties)
+        try:
+            yield
+        finally:
+            if self._tags is not None:
+                pydyf.Stream.end_marked_content(self)
+
+    stream_class.marked = marked
+    stream_class.factsheet_actual_text = True

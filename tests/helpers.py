@@ -78,9 +78,21 @@ def make_project(root: Path) -> Path:
     an empty ``content/`` folder. Returns ``root``."""
     root.mkdir(parents=True, exist_ok=True)
     shutil.copy2(PROJECT_ROOT / "factsheet.yaml", root / "factsheet.yaml")
-    shutil.copytree(PROJECT_ROOT / "templates", root / "templates")
+    shutil.copytree(PROJECT_ROOT / "templates", root / "templates", copy_function=_copy_or_link)
     (root / "content").mkdir(exist_ok=True)
     return root
+
+
+def _copy_or_link(source: str, target: str) -> None:
+    """Copy a template file, but hard-link the large Noto fonts (45 MB) when the file system
+    allows: no test writes to a font, and hundreds of test projects would copy them."""
+    if "/fonts/noto/" in source:
+        try:
+            os.link(source, target)
+            return
+        except OSError:
+            pass
+    shutil.copy2(source, target)
 
 
 def write_sheet(project: Path, name: str, text: str) -> Path:

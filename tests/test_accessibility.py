@@ -26,6 +26,7 @@ from typing import Any
 import pikepdf
 import pytest
 import yaml
+from babel.messages.pofile import read_po
 from helpers import (
     LONG_SOURCE,
     PROJECT_ROOT,
@@ -363,6 +364,7 @@ def french_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 LAYOUT_SAMPLES = PROJECT_ROOT / "docs" / "layouts"
+PACKAGE_LOCALES = PROJECT_ROOT / "factsheet" / "locales"
 LAYOUT_NAMES = sorted(path.stem for path in LAYOUT_SAMPLES.glob("*.md"))
 
 
@@ -439,12 +441,30 @@ def layout_of(case: Case) -> str:
 
 
 def printed_label(case: Case) -> str:
-    return str(front_matter(case.source).get("label") or LAYOUT_LABELS[layout_of(case)])
+    english = LAYOUT_LABELS[layout_of(case)]
+    return str(front_matter(case.source).get("label") or catalog_word(sheet_lang(case), english))
+
+
+def catalog_word(lang: str, english: str) -> str:
+    """``english`` as the language's message catalog translates it (read with Babel's .po
+    reader); English when there is no catalog or no translation."""
+    language = lang.split("-", maxsplit=1)[0]
+    candidates = [lang.replace("-", "_"), language]
+    if language == "zh":
+        candidates.insert(1, "zh_Hant" if lang.endswith(("Hant", "TW", "HK")) else "zh_Hans")
+    for name in candidates:
+        path = PACKAGE_LOCALES / f"{name}.po"
+        if path.is_file():
+            with path.open("rb") as file:
+                message = read_po(file).get(english)
+            return str(message.string) if message is not None and message.string else english
+    return english
 
 
 def printed_office(case: Case) -> str | None:
     meta = front_matter(case.source)
-    return meta.get("office") or LAYOUT_OFFICES.get(layout_of(case))
+    office = LAYOUT_OFFICES.get(layout_of(case))
+    return meta.get("office") or (office and catalog_word(sheet_lang(case), office))
 
 
 def is_draft(case: Case) -> bool:

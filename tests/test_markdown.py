@@ -228,7 +228,12 @@ def test_repeated_link_repeats_note_number(project: Path, site: Site) -> None:
         ("pt-BR", "1 de junho de 2010", "11 de junho de 2010"),
         ("de", "1. Juni 2010", "11. Juni 2010"),
         ("it", "1 giugno 2010", "11 giugno 2010"),
-        ("ja", "June 1, 2010", "June 11, 2010"),  # no words for it: printed as in English
+        ("ja", "2010年6月1日", "2010年6月11日"),
+        ("zh-TW", "2010年6月1日", "2010年6月11日"),
+        ("ar", "1 يونيو 2010", "11 يونيو 2010"),
+        ("fa", "۱ ژوئن ۲۰۱۰", "۱۱ ژوئن ۲۰۱۰"),  # Persian digits, CLDR's default for fa
+        ("hi", "1 जून 2010", "11 जून 2010"),
+        ("sw", "June 1, 2010", "June 11, 2010"),  # no catalog for it: printed as in English
     ],
 )
 def test_dates_are_printed_in_the_sheets_language(lang: str, first: str, eleventh: str) -> None:

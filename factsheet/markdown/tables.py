@@ -47,9 +47,18 @@ def tables_rule(state: StateCore) -> None:
         index += 1
 
 
+# GFM's column alignment, physical, as the logical alignment it means: a `---:` column is
+# aligned at the end of the line, which is the left in a right-to-left sheet.
+LOGICAL_ALIGNMENT = {"text-align:left": "text-align:start", "text-align:right": "text-align:end"}
+
+
 def _mark_table(tokens: list[Token], start: int) -> int:
     """Mark the table opening at ``start``; return the index of its ``table_close``."""
     end = next(i for i in range(start, len(tokens)) if tokens[i].type == "table_close")
+    for token in tokens[start:end]:
+        style = token.attrGet("style")
+        if token.type in ("th_open", "td_open") and style in LOGICAL_ALIGNMENT:
+            token.attrSet("style", LOGICAL_ALIGNMENT[str(style)])
     rows = _rows(tokens, start, end)
     if rows:
         header, *body = rows

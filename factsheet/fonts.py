@@ -1,0 +1,234 @@
+"""The bundled fonts: the Noto families for every script besides Latin, and what they cover.
+
+The house fonts (Merriweather, Public Sans) are in the repository, in ``templates/fonts/``. The
+Noto fonts for Cyrillic, Vietnamese, Arabic script, Hebrew, Devanagari and CJK come from the
+Debian packages ``fonts-noto-core`` and ``fonts-noto-cjk`` (SIL OFL 1.1): whole fonts,
+installed with the other system packages, where npm's ``@fontsource`` packages split CJK into
+about a hundred WOFF2 slices per weight (73 MB a family). ``make`` copies the files listed in
+:data:`NOTO_FONTS` into ``templates/fonts/noto/`` (``python -m factsheet.fonts``), so that the
+renderer, confined to ``templates/``, reads them there like any other bundled font, and no
+system font is ever used. The copies are not in the repository, which stays small.
+
+:func:`bundled_coverage` is every character some bundled font has: a sheet with a character
+outside it fails (:func:`uncovered`), rather than print an empty box.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import sys
+import tempfile
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import FactsheetError
+
+NOTO_FOLDER = "noto"
+
+
+@dataclass(frozen=True)
+class PackagedFont:
+    """A font file of a Debian package, copied into ``templates/fonts/noto/``."""
+
+    package: str
+    path: str
+
+    @property
+    def name(self) -> str:
+        """The file name."""
+        return Path(self.path).name
+
+
+_CORE = "/usr/share/fonts/truetype/noto/"
+_CJK = "/usr/share/fonts/opentype/noto/"
+NOTO_FONTS = (
+    # Cyrillic and Vietnamese, which the house fonts lack (Merriweather has neither).
+    *(
+        PackagedFont("fonts-noto-core", f"{_CORE}{family}-{style}.ttf")
+        for family in ("NotoSerif", "NotoSans")
+        for style in ("Regular", "Bold", "Italic", "BoldItalic")
+    ),
+    # Arabic, Persian and Urdu (Naskh for text, Sans for headings), Hebrew, Devanagari.
+    *(
+        PackagedFont("fonts-noto-core", f"{_CORE}{family}-{style}.ttf")
+        for family in (
+            "NotoNaskhArabic",
+            "NotoSansArabic",
+            "NotoSerifHebrew",
+            "NotoSansHebrew",
+            "NotoSerifDevanagari",
+            "NotoSansDevanagari",
+        )
+        for style in ("Regular", "Bold")
+    ),
+    # Chinese (Simplified and Traditional), Japanese and Korean: one collection per weight.
+    PackagedFont("fonts-noto-cjk", f"{_CJK}NotoSansCJK-Regular.ttc"),
+    PackagedFont("fonts-noto-cjk", f"{_CJK}NotoSansCJK-Bold.ttc"),
+)
+NOTO_LICENSE = "/usr/share/doc/fonts-noto-core/copyright"
+
+
+def install_fonts(templates_dir: Path) -> list[str]:
+    """Copy the Noto fonts into ``templates/fonts/noto/`` (those missing or changed).
+
+    Returns the Debian packages whose fonts were not found, to be named to the user.
+    """
+    target = templates_dir / "fonts" / NOTO_FOLDER
+    target.mkdir(parents=True, exist_ok=True)
+    missing: list[str] = []
+    for font in NOTO_FONTS:
+        source = Path(font.path)
+        if not source.is_file():
+            if font.package not in missing:
+                missing.append(font.package)
+            continue
+        copy = target / font.name
+        if copy.is_file() and copy.stat().st_size == source.stat().st_size:
+            continue
+        temporary = copy.with_name(f".{copy.name}.tmp")
+        shutil.copyfile(source, temporary)
+        temporary.replace(copy)
+    if Path(NOTO_LICENSE).is_file():
+        shutil.copyfile(NOTO_LICENSE, target / "COPYRIGHT.txt")
+    return missing
+
+
+def font_files(fonts_dir: Path) -> list[Path]:
+    """The font files of a fonts folder and its subfolders, in a stable order."""
+    suffixes = {".ttf", ".otf", ".ttc", ".otc", ".woff", ".woff2"}
+    return sorted(path for path in fonts_dir.rglob("*") if path.suffix.lower() in suffixes)
+
+
+def bundled_coverage(fonts_dir: Path) -> frozenset[int]:
+    """Every code point that some bundled font has a glyph for.
+
+    Reading the character maps of the CJK collections takes a tenth of a second, so the result
+    is kept in the user's temporary folder, keyed by the fonts' names, sizes and times.
+    """
+    files = font_files(fonts_dir)
+    # By name, size and time, not folder: a copy of the project shares the cache.
+    key = hashlib.sha256(
+        "\0".join(
+            f"{path.name} {path.stat().st_size} {path.stat().st_mtime_ns}" for path in files
+        ).encode()
+    ).hexdigest()[:24]
+    if key in _COVERAGE:
+        return _COVERAGE[key]
+    cache = Path(tempfile.gettempdir()) / f"factsheet-fontconfig-{os.getuid()}" / f"cover-{key}"
+    try:
+        ranges = json.loads(cache.read_text(encoding="ascii"))
+        _COVERAGE[key] = frozenset(_from_ranges(ranges))
+        return _COVERAGE[key]
+    except (OSError, ValueError):
+        pass
+    covered: set[int] = set()
+    for path in files:
+        covered |= _character_map(path)
+    try:
+        cache.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        temporary = cache.with_name(f".{cache.name}.{os.getpid()}")
+        temporary.write_text(json.dumps(_to_ranges(covered)), encoding="ascii")
+        temporary.replace(cache)
+    except OSError:
+        pass  # a read-only temporary folder: computed again next time
+    _COVERAGE[key] = frozenset(covered)
+    return _COVERAGE[key]
+
+
+# Coverage by fonts folder signature, for the life of the process (a warm worker, watch).
+_COVERAGE: dict[str, frozenset[int]] = {}
+
+
+def missing_glyphs(path: Path, source: str, printed: str, fonts_dir: Path) -> list[FactsheetError]:
+    """An error for each run of ``printed`` characters that no bundled font has, at the line of
+    ``path`` (whose text is ``source``) where it first appears."""
+    runs = uncovered(printed, bundled_coverage(fonts_dir))
+    problems = []
+    for run in runs:
+        at = source.find(run[0])
+        line = source.count("\n", 0, at) + 1 if at >= 0 else None
+        problems.append(
+            FactsheetError(
+                path, line, f"no bundled font has {describe(run)}; add a font or remove it"
+            )
+        )
+    return problems
+
+
+def uncovered(text: str, coverage: frozenset[int]) -> list[str]:
+    """The runs of characters of ``text`` that no bundled font has, in order, each once.
+
+    Spaces, line breaks and invisible format characters (joiners, direction marks, the soft
+    hyphen) need no glyph.
+    """
+    runs: list[str] = []
+    current = ""
+    for char in text:
+        missing = ord(char) not in coverage and not _needs_no_glyph(char)
+        if missing:
+            current += char
+        elif current:
+            runs.append(current)
+            current = ""
+    if current:
+        runs.append(current)
+    return list(dict.fromkeys(runs))
+
+
+def describe(run: str) -> str:
+    """``'ᏣᎳᎩ' (U+13E3 U+13B3 U+13A9)``: a run of characters and their code points."""
+    points = " ".join(f"U+{ord(char):04X}" for char in run[:4])
+    return f"{run[:12]!r} ({points}{' …' if len(run) > 4 else ''})"
+
+
+def _needs_no_glyph(char: str) -> bool:
+    return char.isspace() or unicodedata.category(char) in ("Cc", "Cf", "Zs", "Zl", "Zp")
+
+
+def _character_map(path: Path) -> set[int]:
+    from fontTools.ttLib import TTCollection, TTFont  # noqa: PLC0415 - only when not cached
+
+    covered: set[int] = set()
+    if path.suffix.lower() in (".ttc", ".otc"):
+        # The fonts of a collection share one file: read them all, then close it once.
+        collection = TTCollection(path, lazy=True)
+        for font in collection.fonts:
+            covered |= set(font.getBestCmap() or {})
+        collection.close()
+    else:
+        with TTFont(path, lazy=True) as font:
+            covered |= set(font.getBestCmap() or {})
+    return covered
+
+
+def _to_ranges(points: Iterable[int]) -> list[list[int]]:
+    ranges: list[list[int]] = []
+    for point in sorted(points):
+        if ranges and ranges[-1][1] == point - 1:
+            ranges[-1][1] = point
+        else:
+            ranges.append([point, point])
+    return ranges
+
+
+def _from_ranges(ranges: list[list[int]]) -> Iterable[int]:
+    for first, last in ranges:
+        yield from range(first, last + 1)
+
+
+if __name__ == "__main__":
+    templates = Path(sys.argv[1]) if len(sys.argv) > 1 else Path("templates")
+    absent = install_fonts(templates)
+    if absent:
+        print(
+            "factsheet: the fonts of " + ", ".join(absent) + " are not installed; sheets in "
+            "scripts they cover will fail until they are (apt-get install "
+            + " ".join(absent)
+            + ")",
+            file=sys.stderr,
+        )
