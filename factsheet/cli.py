@@ -22,6 +22,7 @@ import click
 
 from . import __version__, fields
 from .config import (
+    CONFIG_NAME,
     PDF_VARIANTS,
     Site,
     SiteSettings,
@@ -124,9 +125,19 @@ def _parse_shard(
     return index, count
 
 
+# Warnings about the settings file (a language without translations) are shown once per run,
+# not once per sheet.
+_shown_setting_warnings: set[str] = set()
+
+
 def _show_problems(outcome: Outcome) -> None:
     for warning in outcome.warnings:
-        click.echo(warning.format(), err=True)
+        text = warning.format()
+        if warning.path is not None and warning.path.name == CONFIG_NAME:
+            if text in _shown_setting_warnings:
+                continue
+            _shown_setting_warnings.add(text)
+        click.echo(text, err=True)
     if outcome.error is not None:
         click.echo(failure_text(outcome), err=True)
 

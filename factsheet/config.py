@@ -8,14 +8,17 @@ Schema (``factsheet schema --site``) all come from that declaration.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from . import fields
 from .errors import FactsheetError, ProblemCollector
 from .fields import declare
 from .files import read_text_file
 from .layouts import Layout, layout_names, load_layout
+from .locale import with_script
 from .svg import svg_inputs
 
 CONFIG_NAME = "factsheet.yaml"
@@ -24,6 +27,54 @@ PDF_VARIANTS = ("pdf/ua-1", "pdf/ua-2", "pdf/a-2u", "pdf/a-3u", "pdf/a-2a", "pdf
 # Paper names and their CSS page sizes.
 PAPER_SIZES = {"letter": "8.5in 11in", "legal": "8.5in 14in", "a4": "210mm 297mm"}
 LINK_NOTES = ("footnotes", "endnotes")
+
+
+@dataclass(frozen=True)
+class Translation:
+    """The issuer's words in one language: what a sheet in that language prints."""
+
+    agency: str | None = None
+    tagline: str | None = None
+    disclaimer: str | None = None
+
+
+_TRANSLATED = ("agency", "tagline", "disclaimer")
+
+
+def _translations(value: Any) -> dict[str, Translation]:
+    """A mapping of language tags to ``agency``, ``tagline`` and ``disclaimer`` texts."""
+    example = "{es: {agency: Departamento de Estado, tagline: Diplomacia en acción}}"
+    if not isinstance(value, dict):
+        raise ValueError(f"expected languages and their words, such as {example}")
+    result = {}
+    for language, words in value.items():
+        tag = fields.language_tag(language)
+        if not isinstance(words, dict):
+            raise ValueError(f"{tag}: expected agency, tagline or disclaimer, such as {example}")
+        unknown = [str(key) for key in words if key not in _TRANSLATED]
+        if unknown:
+            raise ValueError(
+                f"{tag}: unknown field `{unknown[0]}` (known: agency, tagline, disclaimer)"
+            )
+        try:
+            checked = {key: fields.text(text) for key, text in words.items()}
+        except ValueError as error:
+            raise ValueError(f"{tag}: {error}") from None
+        result[tag.lower()] = Translation(**checked)
+    return result
+
+
+TRANSLATIONS = fields.Kind(
+    _translations,
+    {
+        "type": "object",
+        "additionalProperties": {
+            "type": "object",
+            "properties": {key: {"type": "string", "minLength": 1} for key in _TRANSLATED},
+            "additionalProperties": False,
+        },
+    },
+)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -67,6 +118,15 @@ class SiteSettings:
     )
     lang: str = declare(
         fields.LANGUAGE_TAG, "Language of sheets that do not set `lang`.", default="en"
+    )
+    translations: Mapping[str, Translation] | None = declare(
+        TRANSLATIONS,
+        "The issuer's words in other languages, by language tag: `{es: {agency: Departamento "
+        "de Estado de los Estados Unidos, tagline: Diplomacia en acción}}` (and `disclaimer`). "
+        "A sheet in another language than `lang` prints these; where a language has none, "
+        "`agency` and `tagline` stay in English (`check` warns, once per language), and the "
+        "disclaimer comes from the language's message catalog.",
+        shown_default="none",
     )
     max_pages: int | None = declare(fields.POSITIVE_INT, "Default page budget.")
     link_notes: str = declare(
@@ -118,6 +178,17 @@ class Site(SiteSettings):
         """True when ``path`` (symbolic links followed) lies in one of ``readable_dirs``."""
         real = path.resolve()
         return any(real.is_relative_to(folder) for folder in self.readable_dirs)
+
+    def translation(self, lang: str) -> Translation | None:
+        """The issuer's words for a language tag, if given: by the whole tag (``pt-br``), the
+        language and its script (``zh-hant`` for ``zh-TW``), or the language (``pt``)."""
+        translations = self.translations or {}
+        subtags = lang.replace("_", "-").split("-")
+        language = subtags[0].lower()
+        for key in (lang.lower(), with_script(language, subtags).replace("_", "-"), language):
+            if key.lower() in translations:
+                return translations[key.lower()]
+        return None
 
     def layouts(self) -> list[str]:
         """The names of the layouts in ``templates/layouts/`` (one template each)."""

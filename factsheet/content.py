@@ -12,7 +12,7 @@ from typing import Any
 
 from . import fields
 from .config import LINK_NOTES, Site, emblem_problems
-from .errors import FactsheetError, ProblemCollector
+from .errors import FactsheetError, Problem, ProblemCollector, Severity, display_path
 from .fields import declare
 from .files import read_text_file
 from .layouts import DEFAULT_LAYOUT, Layout
@@ -21,10 +21,11 @@ from .locale import (
     AS_PREPARED,
     DRAFT_MARKING,
     DRAFT_WATERMARK,
+    TRANSLATION_NOTICE,
     Locale,
     locale_for,
 )
-from .running_title import running_title
+from .running_title import MARKING_FONT, running_title
 from .typography import typeset
 
 # The front-matter fields printed as text (or shown as the PDF's Subject).
@@ -213,6 +214,18 @@ class FrontMatter:
         "`factsheet.yaml`.",
     )
     summary: str | None = declare(fields.TEXT, "One sentence; the PDF Subject.")
+    translation_of: str | None = declare(
+        fields.TEXT,
+        "The sheet this one translates: its name in the same folder, without `.md` "
+        "(`international-criminal-court`). Recorded in the PDF's metadata (XMP `dc:source`); "
+        "`check` fails when it does not exist and warns when its `date` or `updated` is newer "
+        "than this sheet's (the translation is out of date).",
+    )
+    translation_notice: bool | None = declare(
+        fields.BOOLEAN,
+        '`true` prints "This is a translation of the original English text, which is '
+        "authoritative.\" (in the sheet's language) under the title of a translation.",
+    )
     keywords: tuple[str, ...] = declare(
         fields.TEXT_LIST, "A list, `[ICC, Rome Statute]`; the PDF Keywords.", default=()
     )
@@ -263,9 +276,10 @@ class Sheet(FrontMatter):
     columns: int
     # The sheet's own issuer first, then a joint statement's partners, in the order given.
     issuers: tuple[Issuer, ...]
-    # The title as the running header prints it (``short_title``, or the title shortened).
+    # What the running header prints beside the agency: ``short_title``, or the title
+    # shortened; a draft's or an embargo's marking instead of either.
     running_title: str
-    # What the header prints in its middle: a draft's or an embargo's marking.
+    # A draft's or an embargo's marking, printed in the running header.
     header_marking: str | None
     body: str
     body_line: int
@@ -310,6 +324,13 @@ class Sheet(FrontMatter):
         if self.delivery is None:
             return None
         return self.locale.translate(AS_PREPARED if self.delivery == "prepared" else AS_DELIVERED)
+
+    @property
+    def printed_translation_notice(self) -> str | None:
+        """ "This is a translation of the original English text…", when asked for."""
+        if not (self.translation_of and self.translation_notice):
+            return None
+        return self.locale.translate(TRANSLATION_NOTICE)
 
     @property
     def modified(self) -> datetime.date:
@@ -398,6 +419,18 @@ def read_sheet(path: Path, site: Site) -> tuple[Sheet, ProblemCollector]:
             "tool's other words are printed in English",
         )
 
+    words = _issuer_words(site, lang)
+    if words.missing and not (settings["agency"] and settings["tagline"]):
+        collector.warnings.append(
+            Problem(
+                site.config_path,
+                None,
+                f"no `translations: {lang}:` agency and tagline: sheets in `{lang}` print "
+                "them in English",
+                Severity.WARNING,
+            )
+        )
+
     def line_of(name: str) -> int:
         given = values.get(name) if values else None
         return given.line if given else 1
@@ -412,6 +445,8 @@ def read_sheet(path: Path, site: Site) -> tuple[Sheet, ProblemCollector]:
             line_of("layout"),
             f"field `layout`: no layout {layout!r} in templates/layouts/ (layouts: {known})",
         )
+    if settings["translation_of"]:
+        _check_original(path, settings, line_of("translation_of"), collector)
     if settings["updated"] and settings["date"] and settings["updated"] < settings["date"]:
         collector.add(
             line_of("updated"),
@@ -428,8 +463,8 @@ def read_sheet(path: Path, site: Site) -> tuple[Sheet, ProblemCollector]:
         link_notes=settings["link_notes"] or site.link_notes,
         title=settings["title"] or "",
         date=settings["date"] or datetime.date(1, 1, 1),
-        agency=settings["agency"] or site.agency or locale.agency,
-        tagline=settings["tagline"] or site.tagline or locale.tagline,
+        agency=settings["agency"] or words.agency or locale.agency,
+        tagline=settings["tagline"] or words.tagline or locale.tagline,
         end_mark=bool(settings["end_mark"]),
         columns=settings["columns"] or 1,
     )
@@ -438,9 +473,8 @@ def read_sheet(path: Path, site: Site) -> tuple[Sheet, ProblemCollector]:
     if marking is None and settings["embargo"]:
         marking = locale.embargo(settings["embargo"])
     header_title = settings["short_title"] or settings["title"]
-    shortened = running_title(
-        header_title, settings["agency"], marking, site.paper, site.templates_dir / "fonts"
-    )
+    fonts = site.templates_dir / "fonts"
+    shortened = running_title(header_title, settings["agency"], site.paper, fonts)
     if shortened != header_title:
         name = "short_title" if settings["short_title"] else "title"
         collector.warn(
@@ -451,9 +485,14 @@ def read_sheet(path: Path, site: Site) -> tuple[Sheet, ProblemCollector]:
     sheet = Sheet(
         path=path,
         locale=locale,
-        disclaimer=site.disclaimer or locale.disclaimer,
+        disclaimer=words.disclaimer or locale.disclaimer,
         issuers=issuers,
-        running_title=shortened,
+        # A draft's or an embargo's marking takes the title's place in the running header.
+        running_title=(
+            running_title(marking.upper(), settings["agency"], site.paper, fonts, MARKING_FONT)
+            if marking
+            else shortened
+        ),
         header_marking=marking,
         field_lines={name: given.line for name, given in (values or {}).items()},
         source=source,
@@ -462,6 +501,67 @@ def read_sheet(path: Path, site: Site) -> tuple[Sheet, ProblemCollector]:
         **settings,
     )
     return sheet, collector
+
+
+def _check_original(
+    path: Path, settings: dict[str, Any], line: int, collector: ProblemCollector
+) -> None:
+    """The original of a translation exists, and is not newer than the translation."""
+    name = str(settings["translation_of"]).removesuffix(".md")
+    original = path.parent / f"{name}.md"
+    if "/" in name or "\\" in name or name in ("", ".", "..") or original == path:
+        collector.add(line, f"field `translation_of`: {name!r} is not another sheet's name")
+        return
+    if not original.is_file():
+        collector.add(line, f"field `translation_of`: no sheet {display_path(original)}")
+        return
+    try:
+        front, _, _ = split_front_matter(read_text_file(original), original)
+        values, _ = fields.read_mapping(front, original, 1, "front matter")
+    except FactsheetError:
+        return  # the original's own check reports it
+    revised = [
+        value
+        for value in (
+            fields.iso_date_or_none(values, "date"),
+            fields.iso_date_or_none(values, "updated"),
+        )
+        if value is not None
+    ]
+    own = [value for value in (settings["date"], settings["updated"]) if value is not None]
+    if revised and own and max(revised) > max(own):
+        collector.warn(
+            line,
+            f"the original {display_path(original)} was revised on {max(revised)}, after this "
+            f"translation ({max(own)}): the translation may be out of date",
+        )
+
+
+@dataclass(frozen=True)
+class IssuerWords:
+    """The agency, tagline and disclaimer a sheet's language gets from the site settings."""
+
+    agency: str | None
+    tagline: str | None
+    disclaimer: str | None
+    # A language other than the site's with no `translations` entry for it.
+    missing: bool = False
+
+
+def _issuer_words(site: Site, lang: str) -> IssuerWords:
+    """The site's words for ``lang``: its own in the site's language, else the `translations`
+    entry; without one, the English agency and tagline and the catalog's disclaimer."""
+    if lang.split("-", maxsplit=1)[0].lower() == site.lang.split("-")[0].lower():
+        return IssuerWords(site.agency, site.tagline, site.disclaimer)
+    translation = site.translation(lang)
+    if translation is None:
+        return IssuerWords(site.agency, site.tagline, None, missing=True)
+    return IssuerWords(
+        translation.agency or site.agency,
+        translation.tagline or site.tagline,
+        translation.disclaimer,
+        missing=not (translation.agency and translation.tagline),
+    )
 
 
 def _apply_layout_defaults(settings: dict[str, Any], layout: Layout, locale: Locale) -> None:

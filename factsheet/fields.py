@@ -481,6 +481,17 @@ def language_tag(value: Any) -> str:
     return tag
 
 
+def iso_date_or_none(values: dict[str, Located] | None, name: str) -> datetime.date | None:
+    """The date a mapping gives for ``name``, or None when it gives none or not a date."""
+    given = (values or {}).get(name)
+    if given is None:
+        return None
+    try:
+        return iso_date(given.value)
+    except ValueError:
+        return None
+
+
 def boolean(value: Any) -> bool:
     """``true`` or ``false``."""
     if not isinstance(value, bool):

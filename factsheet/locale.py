@@ -230,7 +230,7 @@ def locale_for(tag: str) -> Locale:
     language = subtags[0].lower()
     # By full tag, then language and script (zh-TW is written in Traditional characters:
     # zh_Hant), then language alone.
-    candidates = ["_".join([language, *subtags[1:]]), _with_script(language, subtags), language]
+    candidates = ["_".join([language, *subtags[1:]]), with_script(language, subtags), language]
     catalog: gettext.NullTranslations = gettext.NullTranslations()
     has_catalog = candidates[-1] == ENGLISH
     for candidate in dict.fromkeys(candidates):
@@ -252,7 +252,7 @@ def locale_for(tag: str) -> Locale:
     )
 
 
-def _with_script(language: str, subtags: list[str]) -> str:
+def with_script(language: str, subtags: list[str]) -> str:
     """``language_Script`` for a tag, from CLDR's likely subtags (``zh-TW`` → ``zh_Hant``)."""
     import babel.core  # noqa: PLC0415 - lazy: a build with nothing to do never needs it
 

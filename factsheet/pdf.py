@@ -253,7 +253,10 @@ class PdfRenderer:
             pdf_bytes = laid_out.write_pdf(pdf_identifier=identifier.encode(), **self._options())
         except self.weasyprint.urls.FatalURLFetchingError:
             raise self._refusal(sheet.path) from None
-        finished = finish_tags(pdf_bytes, sheet.locale)
+        original = (
+            self.profile.output_path(sheet.translation_of).name if sheet.translation_of else None
+        )
+        finished = finish_tags(pdf_bytes, sheet.locale, original)
         try:
             with atomic_output(target) as temporary:
                 temporary.write_bytes(finished)

@@ -28,6 +28,8 @@ from .profiles import OutputProfile
 from .running_title import HeaderFont, text_width
 
 WATERMARK_FONT = "PublicSans-Bold.ttf"
+# The markings' red (factsheet.css), at least 4.5:1 on white.
+MARKING_COLOUR = "#b50909"
 # A tag of the rendered HTML (text never holds a "<": it is escaped).
 _TAG = re.compile(r"<[^>]*>")
 
@@ -105,11 +107,21 @@ def render_document(
 
 
 def markings_css(sheet: Sheet, site: Site) -> str:
-    """The ``@page`` rule of a draft: a diagonal watermark of the word "DRAFT" (in the sheet's
-    language) behind every page. A page background, it is drawn as an artifact: a screen
-    reader does not read it; the marking in the header does say it."""
+    """The ``@page`` rules of a marked sheet: its running header's marking (in the place of
+    the title) set in the markings' red; a draft's diagonal watermark of the word "DRAFT" (in
+    the sheet's language) behind every page. A page background, the watermark is drawn as an
+    artifact: a screen reader does not read it; the marking above the title does say it."""
+    rules = ""
+    if sheet.header_marking:
+        # The title's side of the header: the left, or the right in a right-to-left sheet.
+        side = "right" if sheet.locale.direction == "rtl" else "left"
+        rules += (
+            # Important: a script's named page (scripts.css) styles that box too.
+            f"@page {{ @top-{side} {{ color: {MARKING_COLOUR} !important; "
+            "font-weight: 700 !important; letter-spacing: 0.06em !important; }}\n"
+        )
     if not sheet.is_draft:
-        return ""
+        return rules
     word = sheet.draft_watermark
     # Sized to run corner to corner of a square the width of the page, whatever the word.
     fonts = site.templates_dir / "fonts"
@@ -125,7 +137,7 @@ def markings_css(sheet: Sheet, site: Site) -> str:
         f'fill="#dfe1e2">{escape(word)}</text></svg>'
     )
     data = base64.b64encode(svg.encode()).decode()
-    return (
+    return rules + (
         "@page {\n  background: url(data:image/svg+xml;base64,"
         f"{data}) center / contain no-repeat;\n}}\n"
     )

@@ -1,10 +1,10 @@
 """The running header's title: one line, never wrapped, shortened at a word with an ellipsis.
 
-From page 2, the header prints the title on the left and the agency on the right (a draft's or
-an embargo's marking in the middle). A title too long for its share of the line would wrap the
-header onto two lines and squeeze the agency; this is decided before layout, so that ``check``
-can suggest a ``short_title``: text is measured with the bundled fonts' advance widths
-(fontTools, already a dependency of WeasyPrint), not with WeasyPrint.
+From page 2, the header prints the title on the left and the agency on the right (a draft or an
+embargoed sheet prints its marking there instead of the title). A title too long for its share
+of the line would wrap the header onto two lines and squeeze the agency; this is decided before
+layout, so that ``check`` can suggest a ``short_title``: text is measured with the bundled
+fonts' advance widths (fontTools, already a dependency of WeasyPrint), not with WeasyPrint.
 
 The sizes below are the header's in ``templates/factsheet.css`` (``@page`` margins and the
 ``@top-*`` boxes); a change there is a change here.
@@ -63,27 +63,25 @@ def text_width(text: str, font: HeaderFont, fonts_dir: Path) -> float:
     return width * font.size_pt
 
 
-def running_title(title: str, agency: str, marking: str | None, paper: str, fonts_dir: Path) -> str:
-    """``title`` as the header prints it: whole if it fits its share of the line, else cut at a
-    word and ended with an ellipsis."""
-    if not (fonts_dir / TITLE_FONT.file).is_file() or not (fonts_dir / AGENCY_FONT.file).is_file():
+def running_title(
+    title: str, agency: str, paper: str, fonts_dir: Path, font: HeaderFont = TITLE_FONT
+) -> str:
+    """``title`` as the header prints it beside the agency: whole if it fits the rest of the
+    line, else cut at a word and ended with an ellipsis. ``font`` is the title's (a draft's or
+    an embargo's marking, printed there instead, is set bolder)."""
+    if not (fonts_dir / font.file).is_file() or not (fonts_dir / AGENCY_FONT.file).is_file():
         return title  # a project with other fonts: nothing to measure with
-    line = page_width_pt(paper)
-    if marking:
-        # Three boxes: the marking centred, the title and the agency a half of the rest each.
-        budget = (line - text_width(marking.upper(), MARKING_FONT, fonts_dir)) / 2 - GAP_PT
-    else:
-        budget = line - text_width(agency.upper(), AGENCY_FONT, fonts_dir) - GAP_PT
-    if text_width(title, TITLE_FONT, fonts_dir) <= budget:
+    budget = page_width_pt(paper) - text_width(agency.upper(), AGENCY_FONT, fonts_dir) - GAP_PT
+    if text_width(title, font, fonts_dir) <= budget:
         return title
     words = title.split()
     for count in range(len(words) - 1, 0, -1):
         shortened = " ".join(words[:count]).rstrip(",;:–—-") + ELLIPSIS
-        if text_width(shortened, TITLE_FONT, fonts_dir) <= budget:
+        if text_width(shortened, font, fonts_dir) <= budget:
             return shortened
     # Not even the first word fits: cut inside it.
     characters = words[0] if words else title
-    while characters and text_width(characters + ELLIPSIS, TITLE_FONT, fonts_dir) > budget:
+    while characters and text_width(characters + ELLIPSIS, font, fonts_dir) > budget:
         characters = characters[:-1]
     return characters + ELLIPSIS
 

@@ -235,10 +235,11 @@ def describe_links(pdf: pikepdf.Pdf, locale: Locale) -> int:
     return count
 
 
-def finish_tags(pdf_bytes: bytes, locale: Locale) -> bytes:
+def finish_tags(pdf_bytes: bytes, locale: Locale, source: str | None = None) -> bytes:
     """Close the gaps in a tagged PDF's structure tree; return the finished PDF's bytes.
 
     ``locale`` gives the words a screen reader speaks that the tool writes (link descriptions).
+    ``source`` names the PDF a translation is made from: recorded as the XMP ``dc:source``.
     The bytes are returned, not written: only the tool's own atomic writer writes into the
     output folder, so that a full disk is an ordinary error, not an abort inside QPDF.
     """
@@ -249,6 +250,10 @@ def finish_tags(pdf_bytes: bytes, locale: Locale) -> bytes:
             mark_page_furniture_as_artifacts(pdf)
             tag_notes(pdf)
             describe_links(pdf, locale)
+        if source is not None:
+            # No dates, no editor: the metadata stays a function of the input.
+            with pdf.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False) as meta:
+                meta["dc:source"] = source
         # Everything QPDF writes is a function of the input and these options; the defaults
         # are pinned so that a pikepdf upgrade cannot silently change the bytes.
         output = io.BytesIO()
