@@ -52,16 +52,37 @@ def page_box(page: Any) -> Any:
 
 # Right-to-left text: characters of these bidirectional classes (Arabic, Hebrew…).
 _RIGHT_TO_LEFT = ("R", "AL")
+# Scripts whose glyphs do not map back to their characters one by one (Indic conjuncts and
+# reordered vowel signs; Thai, Lao, Tibetan, Myanmar, Khmer): U+0900-U+0DFF, U+0E00-U+109F,
+# U+1780-U+17FF.
+_COMPLEX_SCRIPTS = ((0x0900, 0x0DFF), (0x0E00, 0x109F), (0x1780, 0x17FF))
+
+
+def needs_actual_text(box: Any) -> bool:
+    """True for a text box whose glyphs, read in drawing order, do not give its text: set right
+    to left (drawn in visual order), or in a script of complex shaping."""
+    text = getattr(box, "text", None)
+    if not isinstance(text, str) or not text:
+        return False
+    style = getattr(box, "style", None)
+    if style is not None and style["direction"] == "rtl":
+        return True
+    return any(
+        unicodedata.bidirectional(char) in _RIGHT_TO_LEFT
+        or any(low <= ord(char) <= high for low, high in _COMPLEX_SCRIPTS)
+        for char in text
+    )
 
 
 def mark_right_to_left_text(stream_class: Any) -> None:
-    """Give the marked content of each right-to-left text box its text, in logical order.
+    """Give the marked content of text boxes that need it their text, in logical order.
 
     WeasyPrint 70 draws a line's glyphs in visual order, so a right-to-left line's marked
-    content, read in stream order, is backwards; PDF/UA asks for the logical order. This
-    replaces ``pdf.stream.Stream.marked`` (private in 70; its body is WeasyPrint's, with the
-    ``/ActualText`` entry added for a ``TextBox`` whose ``text`` has right-to-left characters).
-    Applied once per process.
+    content, read in stream order, is backwards; and the glyphs of a Devanagari conjunct do not
+    give back its characters. PDF/UA asks for the text in logical order. This replaces
+    ``pdf.stream.Stream.marked`` (private in 70; its body is WeasyPrint's, with the
+    ``/ActualText`` entry added for a ``TextBox`` that :func:`needs_actual_text`, using the
+    box's ``text`` and ``style``). Applied once per process.
     """
     if getattr(stream_class, "factsheet_actual_text", False):
         return
@@ -73,11 +94,8 @@ def mark_right_to_left_text(stream_class: Any) -> None:
             mcid = len(self._tags)
             self._tags[box] = {"tag": tag, "mcid": mcid}
             properties = pydyf.Dictionary({"MCID": mcid})
-            text = getattr(box, "text", None)
-            if isinstance(text, str) and any(
-                unicodedata.bidirectional(char) in _RIGHT_TO_LEFT for char in text
-            ):
-                properties["ActualText"] = pydyf.String(text)
+            if needs_actual_text(box):
+                properties["ActualText"] = pydyf.String(box.text)
             pydyf.Stream.begin_marked_content(self, tag, properties)
         try:
             yield

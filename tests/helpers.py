@@ -191,8 +191,9 @@ def flat(text: str) -> str:
 
 
 def squeeze(text: str) -> str:
-    """Only lower-case letters and digits: compares text across hyphenation and typography."""
-    return re.sub(r"[^0-9a-z]", "", text.lower())
+    """Only lower-case letters and digits (of any script): compares text across hyphenation
+    and typography."""
+    return "".join(char for char in text.lower() if char.isalnum())
 
 
 @dataclass(frozen=True)

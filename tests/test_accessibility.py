@@ -18,11 +18,14 @@ import re
 import shutil
 import subprocess
 import sys
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import babel
+import babel.dates
 import pikepdf
 import pytest
 import yaml
@@ -157,24 +160,40 @@ TEXT_OPERATORS = {"Tj", "TJ", "'", '"'}
 
 
 def _page_text(page: pikepdf.Page, decoder: FontDecoder) -> PageText:
-    """Walk the page's content stream (and form XObjects) attributing text to MCIDs."""
+    """Walk the page's content stream (and form XObjects) attributing text to MCIDs. Marked
+    content with an /ActualText is read as that text, as a screen reader reads it (right-to-left
+    text, drawn in visual order, carries its logical order there)."""
     result = PageText()
     stack: list[tuple[str, int | None]] = []
 
     def owner() -> tuple[str, int | None]:
         for kind, mcid in reversed(stack):
-            if kind in ("mcid", "artifact"):
+            if kind in ("mcid", "artifact", "actual"):
                 return kind, mcid
         return "none", None
 
     def add(text: str) -> None:
         kind, mcid = owner()
+        if kind == "actual":
+            return  # its glyphs are read as its /ActualText
         if kind == "mcid" and mcid is not None:
             result.by_mcid[mcid] = result.by_mcid.get(mcid, "") + text
         elif kind == "artifact":
             result.artifact += text
         else:
             result.unmarked += text
+
+    def open_marked(tag: Any, properties: Any) -> tuple[str, int | None]:
+        if tag == Name.Artifact:
+            return ("artifact", None)
+        if not (isinstance(properties, Dictionary) and "/MCID" in properties):
+            return ("other", None)
+        mcid = int(properties.MCID)
+        result.mcids.add(mcid)
+        if "/ActualText" not in properties:
+            return ("mcid", mcid)
+        result.by_mcid[mcid] = result.by_mcid.get(mcid, "") + str(properties.ActualText)
+        return ("actual", mcid)
 
     def run(stream: Any, resources: Any, depth: int) -> None:
         fonts = resources.get("/Font", {}) if resources is not None else {}
@@ -185,15 +204,7 @@ def _page_text(page: pikepdf.Page, decoder: FontDecoder) -> PageText:
                 continue
             operator, operands = str(instruction.operator), instruction.operands
             if operator == "BDC":
-                properties = operands[1]
-                if operands[0] == Name.Artifact:
-                    stack.append(("artifact", None))
-                elif isinstance(properties, Dictionary) and "/MCID" in properties:
-                    mcid = int(properties.MCID)
-                    result.mcids.add(mcid)
-                    stack.append(("mcid", mcid))
-                else:
-                    stack.append(("other", None))
+                stack.append(open_marked(operands[0], operands[1]))
             elif operator == "BMC":
                 stack.append(("artifact" if operands[0] == Name.Artifact else "other", None))
             elif operator == "EMC":
@@ -380,12 +391,38 @@ def layouts_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return project
 
 
-CASE_NAMES = [*CONTENT_NAMES, "long-sheet", "french", *LAYOUT_NAMES]
+LANGUAGE_SAMPLES = PROJECT_ROOT / "docs" / "languages"
+LANGUAGE_NAMES = sorted(path.stem for path in LANGUAGE_SAMPLES.glob("*.md"))
+
+
+@pytest.fixture(scope="module")
+def languages_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A project holding the sample sheet of every language (docs/languages/), built with the
+    CLI into dist/."""
+    project = make_project(tmp_path_factory.mktemp("languages") / "project")
+    for path in LANGUAGE_SAMPLES.glob("*.md"):
+        shutil.copy(path, project / "content" / path.name)
+    result = run_cli(["pdf", "content"], cwd=project)
+    assert result.returncode == 0, f"build failed:\n{result.stdout}\n{result.stderr}"
+    return project
+
+
+CASE_NAMES = [
+    *CONTENT_NAMES,
+    "long-sheet",
+    "french",
+    *LAYOUT_NAMES,
+    *(f"language-{name}" for name in LANGUAGE_NAMES),
+]
 
 
 @pytest.fixture(scope="module")
 def cases(
-    content_pdfs: dict[str, Path], long_pdf: Path, french_project: Path, layouts_project: Path
+    content_pdfs: dict[str, Path],
+    long_pdf: Path,
+    french_project: Path,
+    layouts_project: Path,
+    languages_project: Path,
 ) -> dict[str, Case]:
     """Every sheet checked here, by name."""
     built = {
@@ -407,6 +444,13 @@ def cases(
             layouts_project / "dist" / f"{name}.pdf",
             layouts_project / "content" / f"{name}.md",
             layouts_project / "factsheet.yaml",
+        )
+    for name in LANGUAGE_NAMES:
+        built[f"language-{name}"] = Case(
+            f"language-{name}",
+            languages_project / "dist" / f"{name}.pdf",
+            languages_project / "content" / f"{name}.md",
+            languages_project / "factsheet.yaml",
         )
     return built
 
@@ -510,14 +554,25 @@ FRENCH_MONTHS = (
 )
 
 
+# Persian is printed with its own digits (CLDR's default numbering system for fa).
+PERSIAN_DIGITS = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
+
+
 def printed_date(date: datetime.date, lang: str = "en") -> str:
-    if lang == "fr":
+    if lang == "fr" and date.day != 1:
         return f"{date.day} {FRENCH_MONTHS.split()[date.month - 1]} {date.year}"
-    return f"{MONTHS[date.month - 1]} {date.day}, {date.year}"
+    if lang in ("en", "en-US"):
+        return f"{MONTHS[date.month - 1]} {date.day}, {date.year}"
+    # Other languages: CLDR's long date, as Babel formats it.
+    printed = babel.dates.format_date(date, "long", locale=babel.Locale.parse(lang, sep="-"))
+    printed = printed.replace("\u202f", "\xa0")
+    return printed.translate(PERSIAN_DIGITS) if lang.startswith("fa") else printed
 
 
 def page_of(number: int, total: int, lang: str) -> str:
-    return f"Page {number} {'sur' if lang == 'fr' else 'of'} {total}"
+    words = catalog_word(lang, "Page {page} of {pages}")
+    printed = words.replace("{page}", str(number)).replace("{pages}", str(total))
+    return printed.translate(PERSIAN_DIGITS) if lang.startswith("fa") else printed
 
 
 _MARKDOWN = MarkdownIt("commonmark").enable("table").use(footnote_plugin)
@@ -712,6 +767,10 @@ def _case_bodies() -> dict[str, str]:
     bodies["long-sheet"] = markdown_body(LONG_SOURCE)
     bodies["french"] = FRENCH_SHEET.split("---\n", 2)[2]
     bodies.update((name, markdown_body(LAYOUT_SAMPLES / f"{name}.md")) for name in LAYOUT_NAMES)
+    bodies.update(
+        (f"language-{name}", markdown_body(LANGUAGE_SAMPLES / f"{name}.md"))
+        for name in LANGUAGE_NAMES
+    )
     return bodies
 
 
@@ -911,17 +970,26 @@ def test_page_furniture_is_artifact_not_read(case: Case, tagged: Tagged) -> None
     footer = f"{printed_label(case)} · {printed_date(meta['date'], lang)}"
     total = len(tagged.pages)
     tree = squeeze(tagged.tree_text)
+    # Artifacts are not read, so their glyphs carry no logical order: right to left, they are
+    # found letter for letter (as a multiset), not as strings.
+    right_to_left = lang.split("-")[0] in ("ar", "fa", "ur", "he")
+
+    def printed_in(value: str, artifact: str) -> bool:
+        if right_to_left:
+            return not Counter(squeeze(value)) - Counter(artifact)
+        return squeeze(value) in artifact
+
     for number, page in enumerate(tagged.pages, start=1):
         artifact = squeeze(page.artifact)
-        assert squeeze(page_of(number, total, lang)) in artifact, (
+        assert printed_in(page_of(number, total, lang), artifact), (
             f"page {number}: {page.artifact!r}"
         )
-        assert squeeze(footer) in artifact, f"page {number}: {page.artifact!r}"
+        assert printed_in(footer, artifact), f"page {number}: {page.artifact!r}"
         marked = is_draft(case) or "embargo" in meta  # the marking is in the title's place
         if number > 1 and not marked:
-            assert squeeze(title) in artifact, f"page {number}: no running title"
+            assert printed_in(title, artifact), f"page {number}: no running title"
         if number > 1:
-            assert squeeze(agency) in artifact, f"page {number}: no running agency"
+            assert printed_in(agency, artifact), f"page {number}: no running agency"
         if is_draft(case):
             marking = squeeze(DRAFT_MARKING)
             # In the footer, and from page 2 in the running header, in the title's place.
