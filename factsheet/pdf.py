@@ -30,7 +30,7 @@ from .page_ends import hyphenated_page_ends, no_hyphenation_css
 from .profiles import OutputProfile
 from .render import HtmlDocument
 from .tagging import finish_tags
-from .weasyprint_private import MISSING_ALT_MESSAGE, mark_right_to_left_text
+from .weasyprint_private import MISSING_ALT_MESSAGE, mark_logical_text
 
 if TYPE_CHECKING:
     import weasyprint
@@ -139,7 +139,7 @@ class PdfRenderer:
         self.site = site
         self.profile = profile
         self.weasyprint = weasyprint
-        mark_right_to_left_text(weasyprint.pdf.stream.Stream)
+        mark_logical_text(weasyprint.pdf.stream.Stream)
         with bundled_fonts_only(site):
             self.font_config = FontConfiguration()
         self.fetcher = _confined_fetcher_class(weasyprint)(site)

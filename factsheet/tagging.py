@@ -25,7 +25,12 @@ import pikepdf
 from pikepdf import Array, Dictionary, Name
 
 from .locale import Locale
-from .weasyprint_private import FOOTNOTE_AREA_ROLE, FOOTNOTE_ROLE, MARKED_CONTENT
+from .weasyprint_private import (
+    FOOTNOTE_AREA_ROLE,
+    FOOTNOTE_ROLE,
+    LOGICAL_TEXT_KEY,
+    MARKED_CONTENT,
+)
 
 
 def _kids(node: Any) -> list[Any]:
@@ -235,6 +240,82 @@ def describe_links(pdf: pikepdf.Pdf, locale: Locale) -> int:
     return count
 
 
+# "/MCID 12/FactsheetText <feff…>" in a marked-content property list.
+_LOGICAL_TEXT = re.compile(
+    rb"(<</MCID (\d+))/" + LOGICAL_TEXT_KEY.encode() + rb" <([0-9a-f]*)>(>>)"
+)
+
+
+def read_logical_text(pdf: pikepdf.Pdf) -> dict[tuple[int, int], str]:
+    """Take the renderer's logical text of right-to-left marked content out of the pages'
+    content streams; return it by (page index, MCID)."""
+    found: dict[tuple[int, int], str] = {}
+    for index, page in enumerate(pdf.pages):
+        contents = page.obj.get("/Contents")
+        if not isinstance(contents, pikepdf.Stream):
+            page.contents_coalesce()
+            contents = page.obj.Contents
+        content = contents.read_bytes()
+        if LOGICAL_TEXT_KEY.encode() not in content:
+            continue
+
+        def take(match: re.Match[bytes], index: int = index) -> bytes:
+            text = bytes.fromhex(match.group(3).decode()).decode("utf-16")
+            found[(index, int(match.group(2)))] = text
+            return match.group(1) + match.group(4)
+
+        contents.write(_LOGICAL_TEXT.sub(take, content))
+    return found
+
+
+def give_logical_text(pdf: pikepdf.Pdf, texts: dict[tuple[int, int], str]) -> int:
+    """Wrap each right-to-left marked-content reference in a /Span whose /ActualText is its
+    logical text, so that the tag tree reads in logical order (PDF/UA)."""
+    if not texts:
+        return 0
+    root = pdf.Root.StructTreeRoot
+    numbers = root.ParentTree.Nums
+    parents = {int(numbers[i]): numbers[i + 1] for i in range(0, len(numbers), 2)}
+    page_index = {page.obj.objgen: index for index, page in enumerate(pdf.pages)}
+    wrapped = 0
+    for element in list(_elements(root)):
+        page = element.get("/Pg")
+        if page is None or page.objgen not in page_index:
+            continue
+        index = page_index[page.objgen]
+        kids = _kids(element)
+        changed = False
+        for position, kid in enumerate(kids):
+            if not isinstance(kid, int | pikepdf.Object) or isinstance(kid, Dictionary):
+                continue
+            try:
+                mcid = int(kid)
+            except (TypeError, ValueError):
+                continue
+            text = texts.get((index, mcid))
+            if text is None:
+                continue
+            span = pdf.make_indirect(
+                Dictionary(
+                    Type=Name.StructElem,
+                    S=Name.Span,
+                    P=element,
+                    Pg=page,
+                    K=mcid,
+                    ActualText=pikepdf.String(text),
+                )
+            )
+            kids[position] = span
+            slots = parents.get(int(pdf.pages[index].obj.StructParents))
+            if isinstance(slots, Array) and mcid < len(slots):
+                slots[mcid] = span
+            changed = True
+            wrapped += 1
+        if changed:
+            element.K = Array(kids)
+    return wrapped
+
+
 def finish_tags(pdf_bytes: bytes, locale: Locale, source: str | None = None) -> bytes:
     """Close the gaps in a tagged PDF's structure tree; return the finished PDF's bytes.
 
@@ -244,7 +325,9 @@ def finish_tags(pdf_bytes: bytes, locale: Locale, source: str | None = None) -> 
     output folder, so that a full disk is an ordinary error, not an abort inside QPDF.
     """
     with pikepdf.open(io.BytesIO(pdf_bytes)) as pdf:
+        logical = read_logical_text(pdf)
         if "/StructTreeRoot" in pdf.Root:
+            give_logical_text(pdf, logical)
             add_header_scopes(pdf)
             drop_decorative_figures(pdf)
             mark_page_furniture_as_artifacts(pdf)

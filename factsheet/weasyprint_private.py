@@ -22,10 +22,15 @@ from typing import Any
 MISSING_ALT_MESSAGE = 'Image "%s" has no required alt description'
 
 # How WeasyPrint 70 opens a marked-content sequence in a page's content stream:
-# "/Span\n<</MCID 12>>\nBDC" (with "/ActualText <feff…>" after the MCID for right-to-left
-# text, see mark_right_to_left_text). The tagging stage rewrites these bytes directly (and
-# falls back to parsing the stream when the layout is not this one).
-MARKED_CONTENT = re.compile(rb"/[A-Za-z]+\n<</MCID (\d+)(?:/ActualText <[0-9a-f]*>)?>>\nBDC")
+# "/Span\n<</MCID 12>>\nBDC" (with "/ActualText <feff…>" or "/FactsheetText <feff…>" after
+# the MCID, see mark_logical_text). The tagging stage rewrites these bytes directly (and falls
+# back to parsing the stream when the layout is not this one).
+MARKED_CONTENT = re.compile(
+    rb"/[A-Za-z]+\n<</MCID (\d+)(?:/(?:Actual|Factsheet)Text <[0-9a-f]*>)?>>\nBDC"
+)
+# The private key that carries a right-to-left text box's logical text from the renderer to
+# the tagging stage, which moves it to a structure element's /ActualText and removes it.
+LOGICAL_TEXT_KEY = "FactsheetText"
 
 # WeasyPrint 70 tags each page's footnote area as a document-level /NonStruct whose children
 # are one /Span per note; the tagging stage makes those /Note elements.
@@ -58,35 +63,53 @@ _RIGHT_TO_LEFT = ("R", "AL")
 _COMPLEX_SCRIPTS = ((0x0900, 0x0DFF), (0x0E00, 0x109F), (0x1780, 0x17FF))
 
 
-def needs_actual_text(box: Any) -> bool:
-    """True for a text box whose glyphs, read in drawing order, do not give its text: set right
-    to left (drawn in visual order), or in a script of complex shaping."""
+def logical_text_key(box: Any) -> str | None:
+    """The property a text box's marked content needs for its text to read right, if any.
+
+    - Right to left (drawn in visual order): ``FactsheetText``, which the tagging stage turns
+      into a structure element's ``/ActualText``. Not ``/ActualText`` on the marked content:
+      text extractors such as poppler's apply the bidirectional algorithm to it again.
+    - A script of complex shaping (a Devanagari conjunct's glyphs do not give back its
+      characters): ``ActualText``, which every reader and extractor uses as it is.
+    """
     text = getattr(box, "text", None)
     if not isinstance(text, str) or not text:
-        return False
+        return None
     style = getattr(box, "style", None)
-    if style is not None and style["direction"] == "rtl":
-        return True
-    return any(
-        unicodedata.bidirectional(char) in _RIGHT_TO_LEFT
-        or any(low <= ord(char) <= high for low, high in _COMPLEX_SCRIPTS)
-        for char in text
-    )
+    if (style is not None and style["direction"] == "rtl") or any(
+        unicodedata.bidirectional(char) in _RIGHT_TO_LEFT for char in text
+    ):
+        return LOGICAL_TEXT_KEY
+    if any(any(low <= ord(char) <= high for low, high in _COMPLEX_SCRIPTS) for char in text):
+        return "ActualText"
+    return None
 
 
-def mark_right_to_left_text(stream_class: Any) -> None:
+def mark_logical_text(stream_class: Any) -> None:
     """Give the marked content of text boxes that need it their text, in logical order.
 
     WeasyPrint 70 draws a line's glyphs in visual order, so a right-to-left line's marked
     content, read in stream order, is backwards; and the glyphs of a Devanagari conjunct do not
     give back its characters. PDF/UA asks for the text in logical order. This replaces
-    ``pdf.stream.Stream.marked`` (private in 70; its body is WeasyPrint's, with the
-    ``/ActualText`` entry added for a ``TextBox`` that :func:`needs_actual_text`, using the
-    box's ``text`` and ``style``). Applied once per process.
+    ``pdf.stream.Stream.marked`` (private in 70; its body is WeasyPrint's, with the entry of
+    :func:`logical_text_key` added, from the ``TextBox``'s ``text`` and ``style``). Applied
+    once per process.
     """
     if getattr(stream_class, "factsheet_actual_text", False):
         return
     import pydyf  # noqa: PLC0415 - WeasyPrint's PDF writer, imported with it
+
+    class utf16(pydyf.Object):  # noqa: N801 - used as pydyf.String is
+        """A text string always written as UTF-16 hex (pydyf writes ASCII text as a literal),
+        so that the stages after this one find it with one pattern."""
+
+        def __init__(self, text: str) -> None:
+            super().__init__()
+            self.text = text
+
+        @property
+        def data(self) -> bytes:
+            return b"<" + (b"\xfe\xff" + self.text.encode("utf-16-be")).hex().encode() + b">"
 
     @contextlib.contextmanager
     def marked(self: Any, box: Any, tag: str) -> Iterator[None]:
@@ -94,8 +117,9 @@ def mark_right_to_left_text(stream_class: Any) -> None:
             mcid = len(self._tags)
             self._tags[box] = {"tag": tag, "mcid": mcid}
             properties = pydyf.Dictionary({"MCID": mcid})
-            if needs_actual_text(box):
-                properties["ActualText"] = pydyf.String(box.text)
+            key = logical_text_key(box)
+            if key is not None:
+                properties[key] = utf16(box.text)
             pydyf.Stream.begin_marked_content(self, tag, properties)
         try:
             yield

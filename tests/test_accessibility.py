@@ -309,6 +309,11 @@ class Tagged:
                     walk(kid, page)
 
         walk(pdf.Root.StructTreeRoot, None)
+        # A structure element's /ActualText is what is read for its marked content (how a
+        # right-to-left line gives its logical order).
+        for page_number, mcid, owner in references:
+            if "/ActualText" in owner:
+                pages[page_number].by_mcid[mcid] = str(owner.ActualText)
         return cls(path, pdf, pages, elements, references, objects)
 
     def text_of(self, element: Any) -> str:

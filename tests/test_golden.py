@@ -121,3 +121,17 @@ def test_layout_sample_matches_golden(name: str, tmp_path: Path) -> None:
     result = run_cli(["pdf", "-j", "1", f"content/{name}.md"], cwd=project)
     assert result.returncode == 0, result.stderr
     compare_with_golden(project / "dist" / f"{name}.pdf", f"layout-{name}", tmp_path)
+
+
+LANGUAGE_SAMPLES = PROJECT_ROOT / "docs" / "languages"
+
+
+@pytest.mark.parametrize("name", ["ar", "zh-hans", "hi"])
+def test_language_sample_matches_golden(name: str, tmp_path: Path) -> None:
+    """The Arabic (right to left), Chinese and Hindi samples look like their approved
+    renderings."""
+    project = make_project(tmp_path / "project")
+    shutil.copy(LANGUAGE_SAMPLES / f"{name}.md", project / "content" / f"{name}.md")
+    result = run_cli(["pdf", "-j", "1", f"content/{name}.md"], cwd=project)
+    assert result.returncode == 0, result.stderr
+    compare_with_golden(project / "dist" / f"{name}.pdf", f"language-{name}", tmp_path)
