@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import pikepdf
 import pypdf
 import yaml
 from click.testing import CliRunner, Result
@@ -354,3 +355,16 @@ def body_text_size(pages: list[list[TextRun]]) -> float:
         for run in runs:
             sizes[run.size] += len(run.text.strip())
     return sizes.most_common(1)[0][0]
+
+
+def structure_elements(root: pikepdf.Object) -> list[pikepdf.Object]:
+    """Every structure element under ``root`` (a StructTreeRoot or element), in tree order."""
+    found: list[pikepdf.Object] = []
+    kids = root.get("/K")
+    if kids is None:
+        return found
+    for kid in kids if isinstance(kids, pikepdf.Array) else [kids]:
+        if isinstance(kid, pikepdf.Dictionary) and "/S" in kid:
+            found.append(kid)
+            found.extend(structure_elements(kid))
+    return found

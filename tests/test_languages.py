@@ -27,6 +27,7 @@ from helpers import (
     pdftotext,
     run_cli,
     sheet_text,
+    structure_elements,
     write_sheet,
 )
 
@@ -133,7 +134,7 @@ def test_arabic_text_is_extracted_in_logical_order(built: Path) -> None:
     with pikepdf.open(built / "ar.pdf") as pdf:
         spans = [
             str(element.ActualText)
-            for element in _elements(pdf.Root.StructTreeRoot)
+            for element in structure_elements(pdf.Root.StructTreeRoot)
             if "/ActualText" in element
         ]
     tree = " ".join(" ".join(spans).split())
@@ -270,16 +271,3 @@ def test_a_translation_of_a_missing_or_newer_original(in_project: Path) -> None:
         "content/t.md:5: warning: the original content/o.md was revised on 2026-03-01, after "
         "this translation (2026-02-01): the translation may be out of date"
     )
-
-
-def _elements(root: pikepdf.Object) -> list[pikepdf.Object]:
-    """Every structure element under ``root``, in tree order."""
-    found: list[pikepdf.Object] = []
-    kids = root.get("/K")
-    if kids is None:
-        return found
-    for kid in kids if isinstance(kids, pikepdf.Array) else [kids]:
-        if isinstance(kid, pikepdf.Dictionary) and "/S" in kid:
-            found.append(kid)
-            found.extend(_elements(kid))
-    return found

@@ -28,6 +28,7 @@ from helpers import (
     sections_body,
     sheet_text,
     squeeze,
+    structure_elements,
     write_sheet,
 )
 
@@ -101,7 +102,7 @@ def test_joint_statement_shows_every_issuer_side_by_side_in_order(samples: Path)
     with pikepdf.open(samples / "joint-statement.pdf") as pdf:
         alts = [
             str(element.get("/Alt"))
-            for element in _elements(pdf.Root.StructTreeRoot)
+            for element in structure_elements(pdf.Root.StructTreeRoot)
             if element.get("/S") == pikepdf.Name.Figure
         ]
     assert alts == [
@@ -176,7 +177,7 @@ def test_a_sheet_sets_its_own_issuer(in_project: Path) -> None:
     with pikepdf.open(pdf) as document:
         figures = [
             element
-            for element in _elements(document.Root.StructTreeRoot)
+            for element in structure_elements(document.Root.StructTreeRoot)
             if element.get("/S") == pikepdf.Name.Figure
         ]
         assert str(figures[0].Alt) == "Emblem of the embassy"
@@ -400,7 +401,7 @@ def test_an_end_mark_line_is_never_a_heading(in_project: Path, mark: str) -> Non
     with pikepdf.open(in_project / "dist" / "m.pdf") as pdf:
         headings = [
             element
-            for element in _elements(pdf.Root.StructTreeRoot)
+            for element in structure_elements(pdf.Root.StructTreeRoot)
             if str(element.get("/S", "")).startswith("/H")
         ]
     assert len(headings) == 1, "the end mark became a heading"
@@ -425,16 +426,3 @@ def test_two_columns_set_the_text_side_by_side_and_tables_across(samples: Path) 
     assert total[-1].x_max > right - 10, "the table does not span both columns"
     note = next(row for row in page.lines() if row[0].text == "1.")
     assert note[-1].x_max > middle + 40, "the note is not full width"
-
-
-def _elements(root: pikepdf.Object) -> list[pikepdf.Object]:
-    """Every structure element under ``root``, in tree order."""
-    found = []
-    kids = root.get("/K")
-    if kids is None:
-        return found
-    for kid in kids if isinstance(kids, pikepdf.Array) else [kids]:
-        if isinstance(kid, pikepdf.Dictionary) and "/S" in kid:
-            found.append(kid)
-            found.extend(_elements(kid))
-    return found
