@@ -10,7 +10,9 @@ project under bench/.work/, then measures, in one run:
 - a no-op rebuild (nothing changed), and ``make pdf`` with nothing to do in the repository;
 - the latency of a ``watch`` rebuild of a 2-page sheet;
 - peak RSS of a worker process;
-- PDF sizes, including the ICC sheet.
+- PDF sizes, including the ICC sheet;
+- an Arabic and a Chinese sheet against an English one of about the same length (the samples
+  of docs/languages/), rendered in one warm process: time per sheet and PDF size.
 
 Usage: python bench/run.py [--sheets N]   (``make bench`` runs it with the default N=60)
 """
@@ -47,6 +49,51 @@ for html in sorted(Path(sys.argv[1]).glob("*.html")):
         str(Path(sys.argv[2]) / (html.stem + ".pdf")), pdf_variant="pdf/ua-1")
 print(time.perf_counter() - started)
 """
+
+
+SCRIPTS_SCRIPT = """
+import sys, time
+from pathlib import Path
+from factsheet.config import load_site
+from factsheet.pipeline import BuildOptions, Builder
+from factsheet.profiles import build_profile
+site = load_site(Path.cwd())
+builder = Builder(site, BuildOptions(profile=build_profile(site, out_dir=Path("dist")), force=True))
+paths = [Path("content") / f"{name}.md" for name in sys.argv[1:]]
+for path in paths:
+    builder.build_one(path)  # warm: fonts, stylesheets, parsers
+for path in paths:
+    started = time.perf_counter()
+    for _ in range(5):
+        outcome = builder.build_one(path)
+        assert outcome.error is None, outcome.error
+    seconds = (time.perf_counter() - started) / 5
+    print(path.stem, seconds, outcome.output.stat().st_size)
+"""
+SCRIPT_SAMPLES = ("en", "ar", "zh-hans")
+
+
+def scripts_per_sheet() -> dict[str, tuple[float, int]]:
+    """Seconds per render and PDF bytes of the English, Arabic and Chinese samples."""
+    project = WORK / "scripts"
+    (project / "content").mkdir(parents=True)
+    shutil.copy(REPO / "factsheet.yaml", project)
+    shutil.copytree(REPO / "templates", project / "templates")
+    for name in SCRIPT_SAMPLES:
+        shutil.copy(REPO / "docs" / "languages" / f"{name}.md", project / "content")
+    output = subprocess.run(
+        [PYTHON, "-c", SCRIPTS_SCRIPT, *SCRIPT_SAMPLES],
+        cwd=project,
+        check=True,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    ).stdout
+    results = {}
+    for line in output.splitlines():
+        name, seconds, size = line.split()
+        results[name] = (float(seconds), int(size))
+    return results
 
 
 def sheet_text(index: int, pages: int) -> str:
@@ -200,6 +247,9 @@ def main() -> None:
     step("hostile sizes: 1 MB of quotes, 1,000 footnotes")
     check_per_mb, notes_seconds, notes_rss = hostile_sizes(project)
 
+    step("an Arabic and a Chinese sheet against an English one")
+    scripts = scripts_per_sheet()
+
     sizes: dict[int, list[int]] = {1: [], 2: [], 3: []}
     for pdf in (project / "dist").glob("*.pdf"):
         sizes[int(pdf.stem[-2])].append(pdf.stat().st_size)
@@ -253,6 +303,18 @@ def main() -> None:
                     "average",
                 )
             )
+    english = scripts["en"][0]
+    for name, label in (("en", "English"), ("ar", "Arabic"), ("zh-hans", "Chinese")):
+        seconds, size = scripts[name]
+        rows.append(
+            (
+                f"{label} sample (docs/languages/{name}.md), per sheet",
+                f"{seconds * 1000:.0f} ms, {size / 1024:.0f} KB",
+                "warm process"
+                if name == "en"
+                else f"{seconds / english:.2f}x English (target ≤ 2x)",
+            )
+        )
     if icc.exists():
         rows.append(
             ("PDF size, ICC sheet", f"{icc.stat().st_size / 1024:.0f} KB", "target ≤ 60 KB")
