@@ -126,7 +126,7 @@ def _parse_shard(
 
 
 # Warnings about the settings file (a language without translations) are shown once per run,
-# not once per sheet.
+# not once per sheet; the set is emptied when a run starts.
 _shown_setting_warnings: set[str] = set()
 
 
@@ -203,6 +203,7 @@ def _with_progress_bar(outcomes: Iterator[Outcome], total: int, started: list[Pa
 def cli(ctx: click.Context, debug: bool) -> None:
     """Compile Markdown fact sheets (content/*.md) into print-ready PDFs."""
     ctx.obj = Session(debug)
+    _shown_setting_warnings.clear()  # once per run, also when the CLI is called in-process
 
 
 @cli.command()
