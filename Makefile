@@ -29,8 +29,9 @@ html: fonts
 check: fonts
 	$(BIN)/python build.py check
 
+# On every core (pytest-xdist): the suite is long enough to want it.
 test: fonts
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
