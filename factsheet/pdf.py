@@ -256,7 +256,7 @@ class PdfRenderer:
         original = (
             self.profile.output_path(sheet.translation_of).name if sheet.translation_of else None
         )
-        finished = finish_tags(pdf_bytes, sheet.locale, original)
+        finished = finish_tags(pdf_bytes, sheet.locale, original, self.profile.pdf_variant)
         try:
             with atomic_output(target) as temporary:
                 temporary.write_bytes(finished)

@@ -9,7 +9,16 @@ WeasyPrint 70 writes a good structure tree, with five gaps this stage closes:
   are not in the tree: they are re-marked as pagination artifacts, out of the read text;
 - footnotes are anonymous spans: they become ``/Note`` elements with unique IDs;
 - links have no alternate description: each ``/Link`` gets an ``/Alt`` naming its address;
-- a decorative image (``alt=""``) stays a figure without text: it becomes an artifact.
+- a decorative image (``alt=""``) stays a figure without text: it becomes an artifact;
+- right-to-left text is drawn in visual order: each such line becomes a ``/Span`` whose
+  ``/ActualText`` is its logical text (from the renderer, see ``mark_logical_text``);
+- a list item holding a block (an endnote's disclaimer) has it beside its ``/LBody``: it is
+  moved into it; a note's number is a ``/Lbl``;
+- link annotations lack the Print flag, which a printed sheet needs (ISO 32000 12.5.3);
+- a glyph that is part of a cluster another glyph maps (a Devanagari conjunct) has an empty
+  ToUnicode mapping, which PDF/UA forbids: it maps to U+200B ZERO WIDTH SPACE;
+- the PDF/A variants do not declare PDF/UA: they do here, as they meet it (an archival copy
+  that is also the accessible copy).
 
 The rewrite is deterministic (same input bytes, same output bytes).
 """
@@ -211,6 +220,10 @@ def tag_notes(pdf: pikepdf.Pdf) -> int:
             count += 1
             note.S = Name.Note
             note.ID = pikepdf.String(f"note-{count}")
+            # Its number (the ::footnote-marker, a /NonStruct) is its label.
+            first = next(iter(_kids(note)), None)
+            if isinstance(first, Dictionary) and first.get("/S") == Name.NonStruct:
+                first.S = Name.Lbl
     return count
 
 
@@ -239,6 +252,9 @@ def describe_links(pdf: pikepdf.Pdf, locale: Locale) -> int:
                 break
     return count
 
+
+# The PDF/A variants, all tagged here (level a, and the u ones too), and so PDF/UA-1 as well.
+ACCESSIBLE_ARCHIVAL_VARIANTS = ("pdf/a-2a", "pdf/a-3a", "pdf/a-2u", "pdf/a-3u")
 
 # "/MCID 12/FactsheetText <feff…>" in a marked-content property list.
 _LOGICAL_TEXT = re.compile(
@@ -316,11 +332,112 @@ def give_logical_text(pdf: pikepdf.Pdf, texts: dict[tuple[int, int], str]) -> in
     return wrapped
 
 
-def finish_tags(pdf_bytes: bytes, locale: Locale, source: str | None = None) -> bytes:
+def set_print_flags(pdf: pikepdf.Pdf) -> int:
+    """Set the Print flag (bit 3) of every annotation: links are printed as they show."""
+    count = 0
+    for page in pdf.pages:
+        for annotation in page.obj.get("/Annots", []):
+            flags = int(annotation.get("/F", 0))
+            if not flags & 4:
+                annotation.F = flags | 4
+                count += 1
+    return count
+
+
+def complete_list_items(pdf: pikepdf.Pdf) -> int:
+    """Move what a /LI holds besides its /Lbl and /LBody into its /LBody (PDF/UA-1 7.6)."""
+    count = 0
+    for item in _elements(pdf.Root.StructTreeRoot):
+        if item.get("/S") != Name.LI:
+            continue
+        kids = _kids(item)
+        bodies = [
+            kid for kid in kids if isinstance(kid, Dictionary) and kid.get("/S") == Name.LBody
+        ]
+        strays = [
+            kid
+            for kid in kids
+            if not (isinstance(kid, Dictionary) and kid.get("/S") in (Name.Lbl, Name.LBody))
+        ]
+        if not strays:
+            continue
+        if bodies:
+            body = bodies[0]
+        else:
+            body = pdf.make_indirect(
+                Dictionary(Type=Name.StructElem, S=Name.LBody, P=item, K=Array())
+            )
+            if "/Pg" in item:
+                body.Pg = item.Pg
+        moved = Array([*_kids(body), *strays])
+        for stray in strays:
+            if isinstance(stray, Dictionary) and "/S" in stray:
+                stray.P = body
+        body.K = moved
+        item.K = Array([kid for kid in kids if kid not in strays and kid is not body] + [body])
+        count += 1
+    return count
+
+
+_EMPTY_MAPPING = re.compile(rb"(<[0-9A-Fa-f]+>) <>")
+
+
+def map_empty_unicode(pdf: pikepdf.Pdf) -> int:
+    """Give the glyphs a ToUnicode CMap maps to nothing U+200B (zero width space)."""
+    count = 0
+    for font in pdf.objects:
+        if not isinstance(font, Dictionary) or "/ToUnicode" not in font:
+            continue
+        data = font.ToUnicode.read_bytes()
+        if b"> <>" in data:
+            fixed, replaced = _EMPTY_MAPPING.subn(rb"\1 <200B>", data)
+            font.ToUnicode.write(fixed)
+            count += replaced
+    return count
+
+
+# PDF/A allows an XMP property outside its predefined schemas only with a description of its
+# schema: pdfuaid's (ISO 14289-1, annex A).
+_PDFUA_EXTENSION_SCHEMA = b"""<rdf:Description rdf:about="" \
+xmlns:pdfaExtension="http://www.aiim.org/pdfa/ns/extension/" \
+xmlns:pdfaSchema="http://www.aiim.org/pdfa/ns/schema#" \
+xmlns:pdfaProperty="http://www.aiim.org/pdfa/ns/property#"><pdfaExtension:schemas><rdf:Bag>\
+<rdf:li rdf:parseType="Resource">\
+<pdfaSchema:schema>PDF/UA Universal Accessibility Schema</pdfaSchema:schema>\
+<pdfaSchema:namespaceURI>http://www.aiim.org/pdfua/ns/id/</pdfaSchema:namespaceURI>\
+<pdfaSchema:prefix>pdfuaid</pdfaSchema:prefix>\
+<pdfaSchema:property><rdf:Seq><rdf:li rdf:parseType="Resource">\
+<pdfaProperty:name>part</pdfaProperty:name>\
+<pdfaProperty:valueType>Integer</pdfaProperty:valueType>\
+<pdfaProperty:category>internal</pdfaProperty:category>\
+<pdfaProperty:description>Indicates, which part of ISO 14289 standard is followed\
+</pdfaProperty:description></rdf:li></rdf:Seq></pdfaSchema:property></rdf:li></rdf:Bag>\
+</pdfaExtension:schemas></rdf:Description>\
+<rdf:Description rdf:about="" xmlns:pdfuaid="http://www.aiim.org/pdfua/ns/id/">\
+<pdfuaid:part>1</pdfuaid:part></rdf:Description>"""
+
+
+def declare_accessible(pdf: pikepdf.Pdf) -> None:
+    """Declare PDF/UA-1 in the XMP (``pdfuaid:part`` and its PDF/A extension schema), and show
+    the document title, for the PDF/A "a" variants, which are tagged as PDF/UA asks."""
+    metadata = pdf.Root.Metadata.read_bytes()
+    if b"pdfuaid" not in metadata:
+        metadata = metadata.replace(b"</rdf:RDF>", _PDFUA_EXTENSION_SCHEMA + b"</rdf:RDF>", 1)
+        pdf.Root.Metadata.write(metadata)
+    pdf.Root.ViewerPreferences = Dictionary(DisplayDocTitle=True)
+
+
+def finish_tags(
+    pdf_bytes: bytes,
+    locale: Locale,
+    source: str | None = None,
+    variant: str | None = None,
+) -> bytes:
     """Close the gaps in a tagged PDF's structure tree; return the finished PDF's bytes.
 
     ``locale`` gives the words a screen reader speaks that the tool writes (link descriptions).
     ``source`` names the PDF a translation is made from: recorded as the XMP ``dc:source``.
+    ``variant`` is the PDF flavour (``pdf/a-2a``…): the PDF/A "a" ones declare PDF/UA-1 too.
     The bytes are returned, not written: only the tool's own atomic writer writes into the
     output folder, so that a full disk is an ordinary error, not an abort inside QPDF.
     """
@@ -332,7 +449,12 @@ def finish_tags(pdf_bytes: bytes, locale: Locale, source: str | None = None) -> 
             drop_decorative_figures(pdf)
             mark_page_furniture_as_artifacts(pdf)
             tag_notes(pdf)
+            complete_list_items(pdf)
             describe_links(pdf, locale)
+            map_empty_unicode(pdf)
+            if variant in ACCESSIBLE_ARCHIVAL_VARIANTS:
+                declare_accessible(pdf)
+        set_print_flags(pdf)
         if source is not None:
             # No dates, no editor: the metadata stays a function of the input.
             with pdf.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False) as meta:

@@ -18,7 +18,8 @@ from factsheet.render import render_document
 
 
 class Spans(HTMLParser):
-    """Collects the text of every ``<span class="…">`` by class (nested spans included)."""
+    """Collects the text of every ``<span class="…">`` and ``<a class="…">`` by class (nested
+    ones included): a note's printed address is a link to itself, ``<a class="url">``."""
 
     def __init__(self, html: str) -> None:
         super().__init__(convert_charrefs=True)
@@ -27,11 +28,11 @@ class Spans(HTMLParser):
         self.feed(html)
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag == "span":
+        if tag in ("span", "a"):
             self._open.append((dict(attrs).get("class"), []))
 
     def handle_endtag(self, tag: str) -> None:
-        if tag == "span" and self._open:
+        if tag in ("span", "a") and self._open:
             name, parts = self._open.pop()
             text = "".join(parts)
             if name:
@@ -73,6 +74,8 @@ def test_link_text_differing_from_address_gets_address_note(project: Path, site:
     spans = Spans(html)
     assert len(spans.of("note")) == 1
     assert spans.of("url") == ["https://www.state.gov/about/"]
+    # The printed address is itself a link to the address.
+    assert '<a class="url" href="https://www.state.gov/about/">' in html
     assert "https://www.state.gov/about/" in spans.of("note")[0]
 
 

@@ -23,15 +23,16 @@ VARIANTS = ("pdf/ua-1", "pdf/ua-2", "pdf/a-2u", "pdf/a-3u", "pdf/a-2a", "pdf/a-3
 DECLARATIONS = {
     "pdf/ua-1": ("1", None, None),
     "pdf/ua-2": ("2", None, None),
-    "pdf/a-2u": (None, "2", "U"),
-    "pdf/a-3u": (None, "3", "U"),
-    "pdf/a-2a": (None, "2", "A"),
-    "pdf/a-3a": (None, "3", "A"),
+    # The archival variants are the accessible copy as well: they declare PDF/UA-1 too.
+    "pdf/a-2u": ("1", "2", "U"),
+    "pdf/a-3u": ("1", "3", "U"),
+    "pdf/a-2a": ("1", "2", "A"),
+    "pdf/a-3a": ("1", "3", "A"),
     "none": (None, None, None),
 }
 
 # Variants that require a structure tree (PDF/UA, and PDF/A level A "accessible").
-TAGGED = ("pdf/ua-1", "pdf/ua-2", "pdf/a-2a", "pdf/a-3a")
+TAGGED = ("pdf/ua-1", "pdf/ua-2", "pdf/a-2a", "pdf/a-3a", "pdf/a-2u", "pdf/a-3u")
 
 SHEET = ICC_SOURCE.stem
 

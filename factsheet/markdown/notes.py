@@ -134,6 +134,8 @@ class _Numbering:
         if needs_disclaimer:
             self.disclaimer_given = True
         address = _span("url", printed_address(href))
+        # The printed address is a link too: on screen, and for a reader of the tags.
+        address.meta["href"] = href
         disclaimer = _span("disclaimer", self.document.sheet.disclaimer)
         if in_note:
             printed = [_text(" ("), address, _text(")")] if needs_address else []

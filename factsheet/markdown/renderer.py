@@ -57,9 +57,12 @@ class PrintRenderer(RendererHTML):
         return f'<ol class="endnotes">{items}</ol>\n'
 
     def note_part(self, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
-        """A printed address or the disclaimer inside a note."""
+        """A printed address (a link to itself) or the disclaimer inside a note."""
         token = tokens[idx]
-        return f'<span class="{token.attrGet("class")}">{escape(token.content)}</span>'
+        css_class, text = token.attrGet("class"), escape(token.content)
+        if "href" in token.meta:
+            return f'<a class="{css_class}" href="{escape(token.meta["href"])}">{text}</a>'
+        return f'<span class="{css_class}">{text}</span>'
 
     def image(self, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
         """An image the lint pass accepted, by its file URL; decorative ones with empty alt."""
