@@ -207,9 +207,10 @@ def test_link_description_is_in_the_sheets_language(in_project: Path) -> None:
     result = invoke("pdf", "-j", "1", "content/fr.md")
     assert result.exit_code == 0, result.output
     # The link, and the address printed in its note (a link too).
-    assert _link_descriptions(in_project / "dist" / "fr.pdf") == [
-        "Lien vers https://exchanges.state.gov/fr"
-    ] * 2
+    assert (
+        _link_descriptions(in_project / "dist" / "fr.pdf")
+        == ["Lien vers https://exchanges.state.gov/fr"] * 2
+    )
     page = flat(pdftotext(in_project / "dist" / "fr.pdf"))
     assert "Page 1 sur 1" in page
 
