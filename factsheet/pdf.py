@@ -30,7 +30,11 @@ from .page_ends import hyphenated_page_ends, no_hyphenation_css
 from .profiles import OutputProfile
 from .render import HtmlDocument
 from .tagging import finish_tags
-from .weasyprint_private import MISSING_ALT_MESSAGE, mark_logical_text
+from .weasyprint_private import (
+    MISSING_ALT_MESSAGE,
+    mark_logical_text,
+    remember_source_elements,
+)
 
 if TYPE_CHECKING:
     import weasyprint
@@ -140,6 +144,7 @@ class PdfRenderer:
         self.profile = profile
         self.weasyprint = weasyprint
         mark_logical_text(weasyprint.pdf.stream.Stream)
+        remember_source_elements(weasyprint.pdf.tags)
         with bundled_fonts_only(site):
             self.font_config = FontConfiguration()
         self.fetcher = _confined_fetcher_class(weasyprint)(site)

@@ -12,6 +12,9 @@ WeasyPrint 70 writes a good structure tree, with five gaps this stage closes:
 - a decorative image (``alt=""``) stays a figure without text: it becomes an artifact;
 - right-to-left text is drawn in visual order: each such line becomes a ``/Span`` whose
   ``/ActualText`` is its logical text (from the renderer, see ``mark_logical_text``);
+- a paragraph, list, table or link that continues on the next page is two elements: they are
+  joined into one, from the HTML element behind each (``remember_source_elements``); a
+  table's header row repeated on the next page becomes an artifact, read once;
 - a list item holding a block (an endnote's disclaimer) has it beside its ``/LBody``: it is
   moved into it; a note's number is a ``/Lbl``;
 - link annotations lack the Print flag, which a printed sheet needs (ISO 32000 12.5.3);
@@ -39,6 +42,7 @@ from .weasyprint_private import (
     FOOTNOTE_ROLE,
     LOGICAL_TEXT_KEY,
     MARKED_CONTENT,
+    SOURCE_KEY,
 )
 
 
@@ -332,6 +336,185 @@ def give_logical_text(pdf: pikepdf.Pdf, texts: dict[tuple[int, int], str]) -> in
     return wrapped
 
 
+_SOURCE = Name("/" + SOURCE_KEY)
+
+
+def join_continued_elements(pdf: pikepdf.Pdf) -> int:
+    """Make each HTML element one structure element, however many pages it spans.
+
+    WeasyPrint 70 builds the tree page by page: a paragraph, list, block quote, link or table
+    that continues on the next page is two elements. Elements made from the same HTML element
+    (``/FactsheetSource``, see ``remember_source_elements``) are joined into the first: its
+    content then spans both pages (marked content of the later page by /MCR references). Of a
+    table, the header row repeated on the later page is re-marked as an artifact, so that it is
+    read once. The notes of a page between two parts of an element are left where they are.
+    """
+    root = pdf.Root.StructTreeRoot
+    numbers = root.ParentTree.Nums
+    parents = {int(numbers[i]): numbers[i + 1] for i in range(0, len(numbers), 2)}
+    page_index = {page.obj.objgen: index for index, page in enumerate(pdf.pages)}
+    repeated: dict[int, set[int]] = {}  # page index → MCIDs of repeated table headers
+    replaced: dict[Any, Any] = {}  # a joined element → the one it joined
+    joined = _join_kids(root, parents, page_index, repeated, replaced)
+    _point_parent_tree(numbers, replaced)
+    _rename_headers(root, replaced)
+    for index, mcids in repeated.items():
+        page = pdf.pages[index]
+        page.contents_coalesce()
+        page.Contents.write(_artifacts_in_stream(page, mcids))
+        slots = parents.get(int(page.obj.StructParents))
+        for mcid in mcids:
+            if isinstance(slots, Array) and mcid < len(slots):
+                slots[mcid] = None
+    for element in _elements(root):
+        if _SOURCE in element:
+            del element[_SOURCE]
+    return joined
+
+
+def _join_kids(
+    element: Any,
+    parents: dict[int, Any],
+    page_index: dict[tuple[int, int], int],
+    repeated: dict[int, set[int]],
+    replaced: dict[Any, Any],
+) -> int:
+    kids = _kids(element)
+    kept: list[Any] = []
+    joined = 0
+    for kid in kids:
+        earlier = _continued(kept, kid)
+        if earlier is None:
+            kept.append(kid)
+            continue
+        _absorb(earlier, kid, parents, page_index, repeated, replaced)
+        joined += 1
+    if len(kept) != len(kids):
+        element.K = Array(kept)
+    for kid in kept:
+        if isinstance(kid, Dictionary) and "/S" in kid:
+            joined += _join_kids(kid, parents, page_index, repeated, replaced)
+    return joined
+
+
+def _continued(kept: list[Any], kid: Any) -> Any | None:
+    """The element of ``kept`` that ``kid`` continues: the last one, or the last before a
+    page's notes (anonymous ``/NonStruct`` areas), made from the same HTML element."""
+    if not (isinstance(kid, Dictionary) and _SOURCE in kid):
+        return None
+    for earlier in reversed(kept):
+        if not isinstance(earlier, Dictionary) or "/S" not in earlier:
+            return None
+        if earlier.get(_SOURCE) == kid[_SOURCE] and earlier.get("/S") == kid.get("/S"):
+            return earlier
+        if earlier.get("/S") != Name(FOOTNOTE_AREA_ROLE) or _SOURCE in earlier:
+            return None
+    return None
+
+
+def _absorb(
+    target: Any,
+    other: Any,
+    parents: dict[int, Any],
+    page_index: dict[tuple[int, int], int],
+    repeated: dict[int, set[int]],
+    replaced: dict[Any, Any],
+) -> None:
+    """Move ``other``'s content into ``target`` (the same HTML element, on an earlier page)."""
+    page = other.get("/Pg")
+    index = page_index.get(page.objgen) if page is not None else None
+    headers = {
+        kid.get(_SOURCE)
+        for kid in _kids(target)
+        if isinstance(kid, Dictionary) and kid.get("/S") == Name.THead
+    }
+    moved: list[Any] = []
+    for kid in _kids(other):
+        if (
+            isinstance(kid, Dictionary)
+            and kid.get("/S") == Name.THead
+            and kid.get(_SOURCE) in headers
+        ):
+            # The header row, repeated on this page: shown, not read again; the cells below
+            # it name the header cells of the first.
+            for page_number, mcid in _marked_content(kid, index, page_index):
+                repeated.setdefault(page_number, set()).add(mcid)
+            first = next(
+                head
+                for head in _kids(target)
+                if isinstance(head, Dictionary) and head.get(_SOURCE) == kid.get(_SOURCE)
+            )
+            for again, original in zip(_header_cells(kid), _header_cells(first), strict=False):
+                if "/ID" in again and "/ID" in original:
+                    replaced[("header", bytes(again.ID))] = original.ID
+            continue
+        if isinstance(kid, int) and page is not None and index is not None:
+            reference = Dictionary(Type=Name.MCR, Pg=page, MCID=kid)
+            moved.append(reference)
+            slots = parents.get(int(pdf_page_parents(page)))
+            if isinstance(slots, Array) and kid < len(slots):
+                slots[kid] = target
+            continue
+        if isinstance(kid, Dictionary) and "/S" in kid:
+            kid.P = target
+        moved.append(kid)
+    target.K = Array([*_kids(target), *moved])
+    replaced[other.objgen] = target
+
+
+def _header_cells(element: Any) -> list[Any]:
+    """The /TH elements of a subtree, in order."""
+    cells: list[Any] = []
+    for kid in _kids(element):
+        if isinstance(kid, Dictionary) and "/S" in kid:
+            cells += [kid] if kid.get("/S") == Name.TH else _header_cells(kid)
+    return cells
+
+
+def _rename_headers(root: Any, replaced: dict[Any, Any]) -> None:
+    """Point each cell's /Headers at the header cells read (not the repeated ones)."""
+    for element in _elements(root):
+        for attributes in _attributes(element):
+            names = attributes.get("/Headers")
+            if isinstance(names, Array):
+                attributes.Headers = Array(
+                    [replaced.get(("header", bytes(name)), name) for name in names]
+                )
+
+
+def pdf_page_parents(page: Any) -> int:
+    """A page's /StructParents key."""
+    return int(page.get("/StructParents", -1))
+
+
+def _point_parent_tree(numbers: Any, replaced: dict[Any, Any]) -> None:
+    """Make the parent tree's entries that name a joined element name the one it joined."""
+    for position in range(1, len(numbers), 2):
+        value = numbers[position]
+        if isinstance(value, Dictionary) and value.objgen in replaced:
+            numbers[position] = replaced[value.objgen]
+        elif isinstance(value, Array):
+            for slot, entry in enumerate(value):
+                if isinstance(entry, Dictionary) and entry.objgen in replaced:
+                    value[slot] = replaced[entry.objgen]
+
+
+def _marked_content(
+    element: Any, page: int | None, page_index: dict[tuple[int, int], int]
+) -> Iterator[tuple[int, int]]:
+    """(page index, MCID) of the marked content of ``element``'s subtree."""
+    own = element.get("/Pg")
+    if own is not None and own.objgen in page_index:
+        page = page_index[own.objgen]
+    for kid in _kids(element):
+        if isinstance(kid, int) and page is not None:
+            yield page, kid
+        elif isinstance(kid, Dictionary) and kid.get("/Type") == Name.MCR:
+            yield page_index[kid.Pg.objgen], int(kid.MCID)
+        elif isinstance(kid, Dictionary) and "/S" in kid:
+            yield from _marked_content(kid, page, page_index)
+
+
 def set_print_flags(pdf: pikepdf.Pdf) -> int:
     """Set the Print flag (bit 3) of every annotation: links are printed as they show."""
     count = 0
@@ -445,6 +628,7 @@ def finish_tags(
         logical = read_logical_text(pdf)
         if "/StructTreeRoot" in pdf.Root:
             give_logical_text(pdf, logical)
+            join_continued_elements(pdf)
             add_header_scopes(pdf)
             drop_decorative_figures(pdf)
             mark_page_furniture_as_artifacts(pdf)

@@ -129,3 +129,33 @@ def mark_logical_text(stream_class: Any) -> None:
 
     stream_class.marked = marked
     stream_class.factsheet_actual_text = True
+
+
+# The private key that carries, on each structure element, the identity of the HTML element
+# it was made from; the tagging stage joins the elements of one HTML element across pages.
+SOURCE_KEY = "FactsheetSource"
+
+
+def remember_source_elements(tags_module: Any) -> None:
+    """Mark each structure element WeasyPrint 70 makes with the HTML element behind it.
+
+    WeasyPrint builds the tag tree page by page (``pdf.tags._build_box_tree``, private in 70,
+    a recursive generator that yields each box's structure elements), so a paragraph, list or
+    table that continues on the next page becomes two elements. This wraps that function: each
+    element it yields gets ``/FactsheetSource``, the identity of its box's HTML element (unique
+    while the document is written), which :func:`factsheet.tagging.join_continued_elements`
+    uses and removes. Applied once per process.
+    """
+    if getattr(tags_module, "factsheet_sources", False):
+        return
+    build = tags_module._build_box_tree
+
+    def build_remembering_sources(box: Any, *arguments: Any) -> Iterator[Any]:
+        source = getattr(getattr(box, "_box", box), "element", None)
+        for element in build(box, *arguments):
+            if source is not None and SOURCE_KEY not in element:
+                element[SOURCE_KEY] = id(source)
+            yield element
+
+    tags_module._build_box_tree = build_remembering_sources
+    tags_module.factsheet_sources = True

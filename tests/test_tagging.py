@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pikepdf
+from helpers import invoke, pdftotext, sheet_text, structure_elements, write_sheet
 from pikepdf import Dictionary, Name
 
 from factsheet.tagging import _artifacts_in_stream
@@ -51,3 +54,51 @@ def test_other_layouts_fall_back_to_the_parser() -> None:
     assert [tag for tag, _ in sequences] == ["/P", "/Artifact"]
     assert sequences[0][1] == Dictionary(MCID=0)
     assert b"Page 1 of 1" in rewritten
+
+
+# One element per element -------------------------------------------------------------------
+
+
+def _pages_of(element: pikepdf.Object, pdf: pikepdf.Pdf) -> set[int]:
+    """The pages (0-based) the marked content of ``element``'s subtree lies on."""
+    numbers = {page.obj.objgen: index for index, page in enumerate(pdf.pages)}
+    found: set[int] = set()
+
+    def walk(node: pikepdf.Object, page: int | None) -> None:
+        if "/Pg" in node:
+            page = numbers[node.Pg.objgen]
+        kids = node.get("/K")
+        for kid in kids if isinstance(kids, pikepdf.Array) else [kids]:
+            if isinstance(kid, int) and page is not None:
+                found.add(page)
+            elif isinstance(kid, Dictionary) and kid.get("/Type") == Name.MCR:
+                found.add(numbers[kid.Pg.objgen])
+            elif isinstance(kid, Dictionary) and "/S" in kid:
+                walk(kid, page)
+
+    walk(element, None)
+    return found
+
+
+def test_a_block_continued_on_the_next_page_is_one_element(in_project: Path) -> None:
+    """A paragraph, a list and a table that each cross a page end are one P, one L and one
+    Table, whose content lies on both pages; the table's repeated header row is read once."""
+    long_paragraph = "This paragraph runs on and on across the page end. " * 70
+    items = "\n".join(f"- List item number {n} with a few words." for n in range(1, 60))
+    rows = "\n".join(f"| Program {n} | ${n},000 |" for n in range(1, 70))
+    body = f"{long_paragraph}\n\n{items}\n\n| Unique header cell | Amount |\n|---|---:|\n{rows}\n"
+    write_sheet(in_project, "long", sheet_text("Long", body, max_pages=10))
+    result = invoke("pdf", "-j", "1", "content/long.md")
+    assert result.exit_code == 0, result.output
+    with pikepdf.open(in_project / "dist" / "long.pdf") as pdf:
+        elements = structure_elements(pdf.Root.StructTreeRoot)
+        paragraphs = [e for e in elements if e.get("/S") == Name.P and "/K" in e]
+        lists = [e for e in elements if e.get("/S") == Name.L]
+        tables = [e for e in elements if e.get("/S") == Name.Table]
+        assert len(lists) == 1 and len(tables) == 1, (len(lists), len(tables))
+        assert len(_pages_of(lists[0], pdf)) >= 2, "the list does not cross a page"
+        assert len(_pages_of(tables[0], pdf)) >= 2, "the table does not cross a page"
+        assert any(len(_pages_of(p, pdf)) == 2 for p in paragraphs), "no P spans two pages"
+        heads = [e for e in elements if e.get("/S") == Name.THead]
+        assert len(heads) == 1, f"{len(heads)} header rows read"
+    assert "Unique header cell" in pdftotext(in_project / "dist" / "long.pdf").split("\f")[-2]
