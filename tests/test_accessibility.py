@@ -380,6 +380,8 @@ def french_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 LAYOUT_SAMPLES = PROJECT_ROOT / "docs" / "layouts"
+GALLERY = PROJECT_ROOT / "docs" / "gallery"
+GALLERY_NAMES = sorted(path.stem for path in GALLERY.glob("*.md"))
 PACKAGE_LOCALES = PROJECT_ROOT / "factsheet" / "locales"
 LAYOUT_NAMES = sorted(path.stem for path in LAYOUT_SAMPLES.glob("*.md"))
 
@@ -389,8 +391,9 @@ def layouts_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A project holding the sample sheet of every layout and marking (docs/layouts/), built
     with the CLI into dist/."""
     project = make_project(tmp_path_factory.mktemp("layouts") / "project")
-    for path in LAYOUT_SAMPLES.iterdir():
-        shutil.copy(path, project / "content" / path.name)
+    for path in [*LAYOUT_SAMPLES.iterdir(), *GALLERY.iterdir()]:
+        if path.suffix in (".md", ".svg", ".jpg") or path.name == "clinic.jpg":
+            shutil.copy(path, project / "content" / path.name)
     result = run_cli(["pdf", "content"], cwd=project)
     assert result.returncode == 0, f"build failed:\n{result.stdout}\n{result.stderr}"
     return project
@@ -417,6 +420,7 @@ CASE_NAMES = [
     "long-sheet",
     "french",
     *LAYOUT_NAMES,
+    *GALLERY_NAMES,
     *(f"language-{name}" for name in LANGUAGE_NAMES),
 ]
 
@@ -443,7 +447,7 @@ def cases(
         french_project / "content" / "fiche.md",
         french_project / "factsheet.yaml",
     )
-    for name in LAYOUT_NAMES:
+    for name in [*LAYOUT_NAMES, *GALLERY_NAMES]:
         built[name] = Case(
             name,
             layouts_project / "dist" / f"{name}.pdf",
@@ -617,12 +621,16 @@ class Markdown:
 
     @classmethod
     def of(cls, source: Path) -> Markdown:
-        return cls.parse(markdown_body(source))
+        endnotes = front_matter(source).get("link_notes") == "endnotes"
+        return cls.parse(markdown_body(source), endnotes=endnotes)
 
     @classmethod
-    def parse(cls, body: str) -> Markdown:
+    def parse(cls, body: str, *, endnotes: bool = False) -> Markdown:
+        """What the body must print; with ``endnotes``, the addresses are listed under a
+        "Links" heading at the end instead of printed in notes."""
         # `# # #` (or `###`) alone on a line is a release's end mark, never a heading.
         body = re.sub(r"(?m)^ {0,3}(# # #|###)[ \t]*$", "", body)
+        body = _boxes_as_headings(body)
         tokens = _MARKDOWN.parse(body)
         inlines = [token for token in tokens if token.type == "inline"]
         headings = [
@@ -635,7 +643,7 @@ class Markdown:
             for index, token in enumerate(tokens)
             if token.type == "list_item_open"
         ]
-        links, noted, in_notes = set(), 0, False
+        links, noted, in_notes, addresses = set(), 0, False, []
         for token in tokens:
             in_notes = (in_notes or token.type == "footnote_block_open") and (
                 token.type != "footnote_block_close"
@@ -655,6 +663,12 @@ class Markdown:
                 # inside a note it is printed in place.
                 if not in_notes and text not in (address, address.removeprefix("mailto:")):
                     noted += 1
+                    if address not in addresses:
+                        addresses.append(address)
+        if endnotes and addresses:
+            headings.append((2, "Links"))
+            items += addresses
+            noted = 0
         return cls(
             first_text=_plain(inlines[0]) if inlines else "",
             printed=" ".join(_plain(inline) for inline in inlines),
@@ -665,6 +679,24 @@ class Markdown:
             has_table=any(token.type == "table_open" for token in tokens),
             links_with_notes=noted,
         )
+
+
+def _boxes_as_headings(body: str) -> str:
+    """``::: box Title`` … ``:::`` as what it prints: its title a heading one level below the
+    section it is in (``##`` before any section), then its content."""
+    lines, section = [], 1
+    for line in body.split("\n"):
+        heading = re.match(r"^(#{2,6}) ", line)
+        if heading:
+            section = len(heading.group(1))
+        box = re.match(r"^:::\s*box\s+(.+)$", line)
+        if box:
+            lines += ["#" * min(section + 1, 6) + " " + box.group(1).strip(), ""]
+        elif re.match(r"^:::\s*$", line):
+            lines.append("")
+        else:
+            lines.append(line)
+    return "\n".join(lines)
 
 
 # 1. Tagged PDF/UA-1 --------------------------------------------------------------------------
@@ -772,6 +804,7 @@ def _case_bodies() -> dict[str, str]:
     bodies["long-sheet"] = markdown_body(LONG_SOURCE)
     bodies["french"] = FRENCH_SHEET.split("---\n", 2)[2]
     bodies.update((name, markdown_body(LAYOUT_SAMPLES / f"{name}.md")) for name in LAYOUT_NAMES)
+    bodies.update((name, markdown_body(GALLERY / f"{name}.md")) for name in GALLERY_NAMES)
     bodies.update(
         (f"language-{name}", markdown_body(LANGUAGE_SAMPLES / f"{name}.md"))
         for name in LANGUAGE_NAMES
@@ -786,8 +819,17 @@ def _has_notes(body: str) -> bool:
     return markdown.footnotes + markdown.links_with_notes > 0
 
 
+# Sheets whose links' addresses are gathered at the end: no notes, and each link is followed
+# by its number in the text.
+ENDNOTE_CASE_NAMES = {
+    name for name in GALLERY_NAMES if front_matter(GALLERY / f"{name}.md").get("link_notes")
+}
 # The sheets whose note order can be checked: a sheet without notes has none to misplace.
-NOTED_CASE_NAMES = [name for name, body in _case_bodies().items() if _has_notes(body)]
+NOTED_CASE_NAMES = [
+    name
+    for name, body in _case_bodies().items()
+    if _has_notes(body) and name not in ENDNOTE_CASE_NAMES
+]
 
 
 def test_note_order_is_checked_on_the_sheets_with_notes() -> None:
@@ -864,7 +906,11 @@ def test_lists_are_l_li_lbody(case: Case, tagged: Tagged) -> None:
         kinds = [kid.S for kid in _kids(item) if _is_element(kid)]
         assert Name.LBody in kinds, f"LI without LBody: {kinds}"
         body = next(kid for kid in _kids(item) if _is_element(kid) and Name.LBody == kid.S)
-        assert squeeze(tagged.text_of(body)).startswith(squeeze(text)), (
+        read, written = squeeze(tagged.text_of(body)), squeeze(text)
+        if case.name in ENDNOTE_CASE_NAMES:
+            # A link's endnote number follows it in the text.
+            read, written = re.sub(r"\d", "", read), re.sub(r"\d", "", written)
+        assert read.startswith(written), (
             f"LBody reads {tagged.text_of(body)[:60]!r}, expected {text[:60]!r}"
         )
     for element in tagged.of_type("L"):
