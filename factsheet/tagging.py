@@ -20,6 +20,8 @@ WeasyPrint 70 writes a good structure tree, with five gaps this stage closes:
 - link annotations lack the Print flag, which a printed sheet needs (ISO 32000 12.5.3);
 - a glyph that is part of a cluster another glyph maps (a Devanagari conjunct) has an empty
   ToUnicode mapping, which PDF/UA forbids: it maps to U+200B ZERO WIDTH SPACE;
+- the contextual forms of an Arabic letter all map to the letter: each maps to its own
+  presentation form (which Unicode normalization folds back);
 - the PDF/A variants do not declare PDF/UA: they do here, as they meet it (an archival copy
   that is also the accessible copy).
 
@@ -30,6 +32,7 @@ from __future__ import annotations
 
 import io
 import re
+import unicodedata
 from collections.abc import Iterator
 from typing import Any
 
@@ -600,6 +603,76 @@ xmlns:pdfaProperty="http://www.aiim.org/pdfa/ns/property#"><pdfaExtension:schema
 <pdfuaid:part>1</pdfuaid:part></rdf:Description>"""
 
 
+_MAPPING = re.compile(rb"<([0-9A-Fa-f]+)> <([0-9A-Fa-f]+)>")
+
+
+def map_contextual_forms(pdf: pikepdf.Pdf) -> int:
+    """Map each Arabic contextual form (initial, medial, final) to its own character.
+
+    HarfBuzz sets an Arabic letter in up to four glyphs, and WeasyPrint maps each to the letter
+    itself: one character, several glyphs, which a text extractor cannot tell apart. The
+    embedded font's own character map names the presentation form of each such glyph
+    (U+FE70-U+FEFF, which Unicode normalization folds back to the letter); the ToUnicode map
+    takes it. The tag tree reads these lines through /ActualText in any case.
+    """
+    count = 0
+    for font in pdf.objects:
+        if not (isinstance(font, Dictionary) and font.get("/Subtype") == Name.Type0):
+            continue
+        if "/ToUnicode" not in font:
+            continue
+        mapping = font.ToUnicode.read_bytes()
+        if not re.search(rb"<06[0-9A-Fa-f]{2}>", mapping):
+            continue
+        forms = _presentation_forms(font)
+        if not forms:
+            continue
+
+        def present(match: re.Match[bytes], forms: dict[int, str] = forms) -> bytes:
+            glyph, text = int(match.group(1), 16), bytes.fromhex(match.group(2).decode())
+            letter = text.decode("utf-16-be", errors="replace")
+            form = forms.get(glyph)
+            if form is None or len(letter) != 1 or unicodedata.normalize("NFKC", form) != letter:
+                return match.group(0)
+            return (
+                b"<"
+                + match.group(1)
+                + b"> <"
+                + form.encode("utf-16-be").hex().upper().encode()
+                + b">"
+            )
+
+        fixed = _MAPPING.sub(present, mapping)
+        if fixed != mapping:
+            font.ToUnicode.write(fixed)
+            count += 1
+    return count
+
+
+def _presentation_forms(font: Any) -> dict[int, str]:
+    """Glyph → the contextual presentation form (not isolated) its embedded font maps to it."""
+    from fontTools.ttLib import TTFont, TTLibError  # noqa: PLC0415 - only for Arabic fonts
+
+    descendants = font.get("/DescendantFonts")
+    descriptor = descendants[0].get("/FontDescriptor") if descendants else None
+    program = None
+    if descriptor is not None:
+        program = descriptor.get("/FontFile2") or descriptor.get("/FontFile3")
+    if program is None:
+        return {}
+    try:
+        embedded = TTFont(io.BytesIO(program.read_bytes()))
+        character_map = embedded.getBestCmap() or {}
+    except (TTLibError, KeyError, ValueError, AssertionError):
+        return {}
+    forms: dict[int, str] = {}
+    for code, name in character_map.items():
+        decomposition = unicodedata.decomposition(chr(code))
+        if decomposition.startswith(("<initial>", "<medial>", "<final>")):
+            forms[embedded.getGlyphID(name)] = chr(code)
+    return forms
+
+
 def declare_accessible(pdf: pikepdf.Pdf) -> None:
     """Declare PDF/UA-1 in the XMP (``pdfuaid:part`` and its PDF/A extension schema), and show
     the document title, for the PDF/A "a" variants, which are tagged as PDF/UA asks."""
@@ -636,6 +709,7 @@ def finish_tags(
             complete_list_items(pdf)
             describe_links(pdf, locale)
             map_empty_unicode(pdf)
+            map_contextual_forms(pdf)
             if variant in ACCESSIBLE_ARCHIVAL_VARIANTS:
                 declare_accessible(pdf)
         set_print_flags(pdf)

@@ -12,6 +12,7 @@ import re
 import shutil
 import subprocess
 import sys
+import unicodedata
 import xml.etree.ElementTree as ET
 from collections import Counter
 from collections.abc import Callable
@@ -173,9 +174,22 @@ def _run(args: list[str]) -> str:
     return subprocess.run(args, capture_output=True, text=True, check=True, timeout=60).stdout
 
 
+def fold_presentation_forms(text: str) -> str:
+    """``text`` with Arabic presentation forms (U+FB50-U+FDFF, U+FE70-U+FEFF) as the letters
+    they are: the PDF maps each contextual form to its own code, and a reader folds them."""
+    return "".join(
+        unicodedata.normalize("NFKC", char)
+        if "\ufb50" <= char <= "\ufdff" or "\ufe70" <= char <= "\ufeff"
+        else char
+        for char in text
+    )
+
+
 def pdftotext(pdf: Path, *, layout: bool = True) -> str:
-    """The text of the whole PDF as ``pdftotext`` prints it (pages separated by form feeds)."""
-    return _run(["pdftotext", *(["-layout"] if layout else []), str(pdf), "-"])
+    """The text of the whole PDF as ``pdftotext`` prints it (pages separated by form feeds),
+    Arabic presentation forms folded to their letters."""
+    text = _run(["pdftotext", *(["-layout"] if layout else []), str(pdf), "-"])
+    return fold_presentation_forms(text)
 
 
 def page_texts(pdf: Path) -> list[str]:
@@ -243,7 +257,7 @@ def pdf_words(pdf: Path) -> list[PageWords]:
     for page in root.iter("{http://www.w3.org/1999/xhtml}page"):
         words = [
             Word(
-                text=word.text or "",
+                text=fold_presentation_forms(word.text or ""),
                 x_min=float(word.get("xMin", 0)),
                 y_min=float(word.get("yMin", 0)),
                 x_max=float(word.get("xMax", 0)),

@@ -33,6 +33,7 @@ from babel.messages.pofile import read_po
 from helpers import (
     LONG_SOURCE,
     PROJECT_ROOT,
+    fold_presentation_forms,
     front_matter,
     make_project,
     markdown_body,
@@ -216,7 +217,7 @@ def _page_text(page: pikepdf.Page, decoder: FontDecoder) -> PageText:
                 items = strings if isinstance(strings, Array) else [strings]
                 add(
                     "".join(
-                        decoder.decode(font, bytes(item))
+                        fold_presentation_forms(decoder.decode(font, bytes(item)))
                         for item in items
                         if isinstance(item, pikepdf.String)
                     )
