@@ -163,8 +163,8 @@ def missing_glyphs(path: Path, source: str, printed: str, fonts_dir: Path) -> li
 def uncovered(text: str, coverage: frozenset[int]) -> list[str]:
     """The runs of characters of ``text`` that no bundled font has, in order, each once.
 
-    Spaces, line breaks and invisible format characters (joiners, direction marks, the soft
-    hyphen) need no glyph.
+    Spaces, line breaks, invisible format characters (joiners, direction marks, the soft
+    hyphen) and variation selectors need no glyph.
     """
     runs: list[str] = []
     current = ""
@@ -187,7 +187,13 @@ def describe(run: str) -> str:
 
 
 def _needs_no_glyph(char: str) -> bool:
-    return char.isspace() or unicodedata.category(char) in ("Cc", "Cf", "Zs", "Zl", "Zp")
+    # Variation selectors choose a glyph of the character before them and draw nothing.
+    variation = "\ufe00" <= char <= "\ufe0f" or "\U000e0100" <= char <= "\U000e01ef"
+    return (
+        variation
+        or char.isspace()
+        or unicodedata.category(char) in ("Cc", "Cf", "Zs", "Zl", "Zp")
+    )
 
 
 def _character_map(path: Path) -> set[int]:

@@ -273,3 +273,12 @@ def test_a_translation_of_a_missing_or_newer_original(in_project: Path) -> None:
         "content/t.md:5: warning: the original content/o.md was revised on 2026-03-01, after "
         "this translation (2026-02-01): the translation may be out of date"
     )
+
+
+def test_invisible_characters_need_no_font(in_project: Path) -> None:
+    """A variation selector after a character a font has (©️), joiners and direction marks are
+    not reported: they draw nothing."""
+    body = "Copyright ©\ufe0f 2026, a zero\u200dwidth joiner, a mark\u200e, a soft\u00adhyphen."
+    write_sheet(in_project, "x", sheet_text("T", body))
+    check = invoke("check", "content/x.md")
+    assert check.exit_code == 0, check.output
