@@ -438,7 +438,15 @@ def read_sheet(path: Path, site: Site) -> tuple[Sheet, ProblemCollector]:
     layout = settings["layout"]
     layouts = site.layouts()
     if layout in layouts:
-        _apply_layout_defaults(settings, site.layout(layout), locale)
+        kind = site.layout(layout)
+        _apply_layout_defaults(settings, kind, locale)
+        for name in kind.requires:
+            # A value given but wrong is reported as such, at its own line.
+            if name not in (values or {}) and settings.get(name) in (None, (), ""):
+                collector.add(
+                    line_of("layout"),
+                    f"field `{name}`: a `{layout}` sheet must give it",
+                )
     else:
         known = ", ".join(layouts) or "none"
         collector.add(

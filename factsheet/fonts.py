@@ -190,9 +190,7 @@ def _needs_no_glyph(char: str) -> bool:
     # Variation selectors choose a glyph of the character before them and draw nothing.
     variation = "\ufe00" <= char <= "\ufe0f" or "\U000e0100" <= char <= "\U000e01ef"
     return (
-        variation
-        or char.isspace()
-        or unicodedata.category(char) in ("Cc", "Cf", "Zs", "Zl", "Zp")
+        variation or char.isspace() or unicodedata.category(char) in ("Cc", "Cf", "Zs", "Zl", "Zp")
     )
 
 

@@ -7,7 +7,9 @@ declares two constants, read from its syntax tree without rendering it:
   relative to ``templates/``, in the order they apply (required);
 - ``{% set defaults = {"label": "Media Note", "end_mark": true} %}``: front-matter fields
   this kind of document has unless the sheet sets them (optional). A default text is a
-  message of the catalogs (``factsheet/locales/``), printed in the sheet's language.
+  message of the catalogs (``factsheet/locales/``), printed in the sheet's language;
+- ``{% set requires = ["partners"] %}``: front-matter fields a sheet of this kind must give
+  (optional): a joint statement without partners is a mistake, not a fact sheet.
 
 Adding a kind of document is adding such a template and its stylesheet: no Python.
 """
@@ -29,6 +31,7 @@ DEFAULT_LAYOUT = "fact-sheet"
 # The variables a layout template sets to declare its stylesheets and its defaults.
 STYLESHEETS_VARIABLE = "stylesheets"
 DEFAULTS_VARIABLE = "defaults"
+REQUIRES_VARIABLE = "requires"
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,8 @@ class Layout:
     stylesheets: tuple[Path, ...]
     # Front-matter field names and their values as the template wrote them (not yet checked).
     defaults: dict[str, Any] = field(default_factory=dict)
+    # Front-matter fields a sheet of this layout must give.
+    requires: tuple[str, ...] = ()
 
 
 def layout_names(templates_dir: Path) -> list[str]:
@@ -98,14 +103,20 @@ def load_layout(templates_dir: Path, name: str) -> Layout:
         raise FactsheetError(
             path, None, f'`{DEFAULTS_VARIABLE}` must be a mapping, such as {{"label": "Remarks"}}'
         )
-    return Layout(name, template, path, tuple(stylesheets), dict(defaults))
+    requires = declared.get(REQUIRES_VARIABLE, [])
+    if not isinstance(requires, list | tuple) or not all(isinstance(r, str) for r in requires):
+        raise FactsheetError(
+            path, None, f'`{REQUIRES_VARIABLE}` must be a list of field names, such as ["speaker"]'
+        )
+    return Layout(name, template, path, tuple(stylesheets), dict(defaults), tuple(requires))
 
 
 @lru_cache(maxsize=32)
 def _declared_constants(
     environment: jinja2.Environment, source: str, filename: str
 ) -> dict[str, Any]:
-    """The constants a template assigns to ``stylesheets`` and ``defaults`` (not rendered)."""
+    """The constants a template assigns to ``stylesheets``, ``defaults`` and ``requires`` (not
+    rendered)."""
     try:
         tree = environment.parse(source, filename=filename)
     except jinja2.TemplateSyntaxError as error:
@@ -116,6 +127,7 @@ def _declared_constants(
         if isinstance(target, nodes.Name) and target.name in (
             STYLESHEETS_VARIABLE,
             DEFAULTS_VARIABLE,
+            REQUIRES_VARIABLE,
         ):
             try:
                 found[target.name] = assignment.node.as_const()  # type: ignore[attr-defined]

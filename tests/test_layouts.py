@@ -426,3 +426,16 @@ def test_two_columns_set_the_text_side_by_side_and_tables_across(samples: Path) 
     assert total[-1].x_max > right - 10, "the table does not span both columns"
     note = next(row for row in page.lines() if row[0].text == "1.")
     assert note[-1].x_max > middle + 40, "the note is not full width"
+
+
+@pytest.mark.parametrize(
+    ("layout", "field"), [("joint-statement", "partners"), ("remarks", "speaker")]
+)
+def test_a_layout_requires_what_its_kind_needs(in_project: Path, layout: str, field: str) -> None:
+    """A joint statement without partners, remarks without a speaker: an error at `layout:`."""
+    write_sheet(in_project, "x", sheet_text("T", layout=layout))
+    result = invoke("check", "content/x.md")
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[0] == (
+        f"content/x.md:4: field `{field}`: a `{layout}` sheet must give it"
+    )
