@@ -83,6 +83,24 @@ def _partners(value: Any) -> tuple[Partner, ...]:
     return tuple(partners)
 
 
+def _lines(value: Any) -> tuple[str, ...]:
+    """One line of text, or a list of them."""
+    if isinstance(value, list):
+        return tuple(fields.text(line) for line in value)
+    if isinstance(value, str | int | float) and not isinstance(value, bool):
+        return (fields.text(value),)
+    raise ValueError(
+        'expected a line of text, or a list of lines such as ["For further information: '
+        'Office of Press Relations, (202) 647-2492"]'
+    )
+
+
+LINES = fields.Kind(
+    _lines,
+    {"oneOf": [{"type": "string", "minLength": 1}, {"type": "array", "items": {"type": "string"}}]},
+    reads_text=True,
+)
+
 PARTNERS = fields.Kind(
     _partners,
     {
@@ -188,7 +206,7 @@ class FrontMatter:
         "and the PDF's modification date.",
     )
     contact: tuple[str, ...] = declare(
-        fields.TEXT_LIST,
+        LINES,
         'Lines printed in a small ruled block at the end, e.g. `["For further information: '
         'Office of Press Relations, (202) 647-2492, press@state.gov"]`; addresses are linked, '
         "and no address or phone number is split across lines.",

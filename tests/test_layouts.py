@@ -439,3 +439,13 @@ def test_a_layout_requires_what_its_kind_needs(in_project: Path, layout: str, fi
     assert result.stderr.splitlines()[0] == (
         f"content/x.md:4: field `{field}`: a `{layout}` sheet must give it"
     )
+
+
+def test_a_single_contact_line_may_be_written_without_a_list(in_project: Path) -> None:
+    contact = '"For further information: press@state.gov"'
+    write_sheet(in_project, "c", sheet_text("T", contact=contact))
+    result = invoke("pdf", "-j", "1", "content/c.md")
+    assert result.exit_code == 0, result.output
+    assert "For further information: press@state.gov" in flat(
+        pdftotext(in_project / "dist" / "c.pdf", layout=False)
+    )
