@@ -208,8 +208,9 @@ class FrontMatter:
     contact: tuple[str, ...] = declare(
         LINES,
         "A line, or a list of lines, printed in a small ruled block at the end, e.g. "
-        '`["For further information: Office of Press Relations, (202) 647-2492, press@state.gov"]`; addresses are linked, '
-        "and no address or phone number is split across lines.",
+        '`["For further information: Office of Press Relations, (202) 647-2492, '
+        'press@state.gov"]`; addresses are linked, and no address or phone number is split '
+        "across lines.",
         default=(),
     )
     end_mark: bool | None = declare(
