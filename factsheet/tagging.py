@@ -17,6 +17,8 @@ WeasyPrint 70 writes a good structure tree, with five gaps this stage closes:
   table's header row repeated on the next page becomes an artifact, read once;
 - a list item holding a block (an endnote's disclaimer) has it beside its ``/LBody``: it is
   moved into it; a note's number is a ``/Lbl``;
+- floats (the emblem) and list markers are painted after the text around them: their marked
+  content is moved to where the tree reads it, when that does not change what is drawn;
 - link annotations lack the Print flag, which a printed sheet needs (ISO 32000 12.5.3);
 - a glyph that is part of a cluster another glyph maps (a Devanagari conjunct) has an empty
   ToUnicode mapping, which PDF/UA forbids: it maps to U+200B ZERO WIDTH SPACE;
@@ -31,6 +33,7 @@ The rewrite is deterministic (same input bytes, same output bytes).
 from __future__ import annotations
 
 import io
+import itertools
 import re
 import unicodedata
 from collections.abc import Iterator
@@ -518,6 +521,163 @@ def _marked_content(
             yield from _marked_content(kid, page, page_index)
 
 
+# Operators that build a path or clip with it: a unit of marked content may start with them.
+_PATH_OPERATORS = frozenset({"m", "l", "c", "v", "y", "h", "re", "W", "W*", "n"})
+_PAINT_OPERATORS = frozenset({"n", "f", "F", "f*", "S", "s", "B", "B*", "b", "b*"})
+
+
+def paint_in_reading_order(pdf: pikepdf.Pdf) -> int:
+    """Paint each page's tagged content in the order the tag tree reads it, where it can move.
+
+    WeasyPrint 70 paints floats (the masthead emblem) and list markers after the text around
+    them, so a tool that follows the page's painting order (reflow, some readers) meets them
+    out of place. A marked-content sequence wrapped in its own graphics state (``q … BDC …
+    EMC … Q``) is moved to just before the content the tree reads after it, when the graphics
+    state (transformation and clip) is the same there: what is drawn does not change.
+    """
+    moved = 0
+    for index, page in enumerate(pdf.pages):
+        order = _tree_order(pdf, index)
+        painted = [int(mcid) for mcid in re.findall(rb"<</MCID (\d+)", _page_bytes(page))]
+        rank = {mcid: position for position, mcid in enumerate(painted)}
+        if all(rank.get(a, 0) <= rank.get(b, 0) for a, b in itertools.pairwise(order)):
+            continue
+        instructions = list(pikepdf.parse_content_stream(page))
+        page_moves = 0
+        for _ in range(len(order)):
+            if not _move_one(instructions, order):
+                break
+            page_moves += 1
+        if page_moves:
+            page.contents_coalesce()
+            page.Contents.write(pikepdf.unparse_content_stream(instructions))
+            moved += page_moves
+    return moved
+
+
+def _page_bytes(page: Any) -> bytes:
+    contents = page.obj.get("/Contents")
+    if isinstance(contents, pikepdf.Stream):
+        return bytes(contents.read_bytes())
+    return b"".join(bytes(part.read_bytes()) for part in contents or [])
+
+
+def _tree_order(pdf: pikepdf.Pdf, page_number: int) -> list[int]:
+    """The MCIDs of a page, in the order the tag tree reads them."""
+    numbers = {page.obj.objgen: index for index, page in enumerate(pdf.pages)}
+    order: list[int] = []
+
+    def walk(element: Any, page: int | None) -> None:
+        if "/Pg" in element:
+            page = numbers.get(element.Pg.objgen)
+        for kid in _kids(element):
+            if isinstance(kid, int):
+                if page == page_number:
+                    order.append(kid)
+            elif isinstance(kid, Dictionary) and kid.get("/Type") == Name.MCR:
+                if numbers.get(kid.Pg.objgen) == page_number:
+                    order.append(int(kid.MCID))
+            elif isinstance(kid, Dictionary) and "/S" in kid:
+                walk(kid, page)
+
+    walk(pdf.Root.StructTreeRoot, None)
+    return order
+
+
+def _operator(instruction: Any) -> str:
+    if isinstance(instruction, pikepdf.ContentStreamInlineImage):
+        return "INLINE IMAGE"
+    return str(instruction.operator)
+
+
+def _mcid_of(instruction: Any) -> int | None:
+    if _operator(instruction) != "BDC":
+        return None
+    properties = instruction.operands[1]
+    if isinstance(properties, Dictionary) and "/MCID" in properties:
+        return int(properties.MCID)
+    return None
+
+
+def _graphics_states(instructions: list[Any]) -> list[tuple[tuple[Any, ...], ...]]:
+    """Before each instruction: the transformations and clips of each saved graphics state."""
+    stack: list[list[Any]] = [[]]
+    path: list[Any] = []
+    states = []
+    for instruction in instructions:
+        states.append(tuple(tuple(level) for level in stack))
+        operator = _operator(instruction)
+        if operator == "q":
+            stack.append([])
+        elif operator == "Q" and len(stack) > 1:
+            stack.pop()
+        elif operator == "cm":
+            stack[-1].append(("cm", tuple(float(x) for x in instruction.operands)))
+        elif operator in ("m", "l", "c", "v", "y", "h", "re"):
+            path.append((operator, tuple(float(x) for x in instruction.operands)))
+        elif operator in ("W", "W*"):
+            stack[-1].append((operator, tuple(path)))
+        elif operator in _PAINT_OPERATORS:
+            path = []
+    return states
+
+
+def _unit(instructions: list[Any], opening: int) -> tuple[int, int] | None:
+    """The span of the self-contained unit around the BDC at ``opening``: the ``q``s (and a
+    clip path) before it, the sequence, and as many ``Q``s after it."""
+    start = opening
+    while start > 0 and _operator(instructions[start - 1]) in _PATH_OPERATORS | {"q"}:
+        start -= 1
+    while start < opening and _operator(instructions[start]) != "q":
+        start += 1
+    saves = sum(1 for instruction in instructions[start:opening] if _operator(instruction) == "q")
+    if not saves:
+        return None
+    depth, end = 0, opening
+    while end < len(instructions):
+        operator = _operator(instructions[end])
+        if operator in ("BDC", "BMC"):
+            depth += 1
+        elif operator == "EMC":
+            depth -= 1
+            if depth == 0:
+                break
+        end += 1
+    end += 1
+    restores = 0
+    while end < len(instructions) and restores < saves and _operator(instructions[end]) == "Q":
+        restores += 1
+        end += 1
+    return (start, end) if restores == saves else None
+
+
+def _move_one(instructions: list[Any], order: list[int]) -> bool:
+    """Move the first unit painted after the content read after it; True if one moved."""
+    openings = {
+        mcid: position
+        for position, instruction in enumerate(instructions)
+        if (mcid := _mcid_of(instruction)) is not None
+    }
+    states: list[tuple[tuple[Any, ...], ...]] | None = None
+    for earlier, later in itertools.pairwise(order):
+        if earlier not in openings or later not in openings:
+            continue
+        if openings[earlier] < openings[later]:
+            continue
+        span = _unit(instructions, openings[earlier])
+        if span is None or span[0] <= openings[later] < span[1]:
+            continue
+        states = states or _graphics_states(instructions)
+        if states[span[0]] != states[openings[later]]:
+            continue
+        block = instructions[span[0] : span[1]]
+        del instructions[span[0] : span[1]]
+        target = openings[later]  # before the unit: its position does not move
+        instructions[target:target] = block
+        return True
+    return False
+
+
 def set_print_flags(pdf: pikepdf.Pdf) -> int:
     """Set the Print flag (bit 3) of every annotation: links are printed as they show."""
     count = 0
@@ -712,6 +872,7 @@ def finish_tags(
             map_contextual_forms(pdf)
             if variant in ACCESSIBLE_ARCHIVAL_VARIANTS:
                 declare_accessible(pdf)
+            paint_in_reading_order(pdf)
         set_print_flags(pdf)
         if source is not None:
             # No dates, no editor: the metadata stays a function of the input.

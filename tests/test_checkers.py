@@ -37,12 +37,7 @@ ARCHIVAL = ("pdf/a-2a", "pdf/a-3a", "pdf/a-2u", "pdf/a-3u")
 # Known open warnings, by (PDF name, outloud rule), until they are fixed:
 # - TXT-004: a Devanagari conjunct's extra glyphs map to U+200B (many codes, one character);
 #   the tag tree reads the sheet through /ActualText.
-# - ORD-001: on the endnotes sheet, the list numbers and the emblem are painted after the text
-#   (19 of 85 sequences of page 1 out of the tag tree's order).
-OPEN_WARNINGS = {
-    ("hi.pdf", "TXT-004"),
-    ("link-heavy-endnotes.pdf", "ORD-001"),
-}
+OPEN_WARNINGS = {("hi.pdf", "TXT-004")}
 
 
 @pytest.fixture(scope="module")
