@@ -543,9 +543,10 @@ def paint_in_reading_order(pdf: pikepdf.Pdf) -> int:
         if all(rank.get(a, 0) <= rank.get(b, 0) for a, b in itertools.pairwise(order)):
             continue
         instructions = list(pikepdf.parse_content_stream(page))
+        operators = [_operator(instruction) for instruction in instructions]
         page_moves = 0
         for _ in range(len(order)):
-            if not _move_one(instructions, order):
+            if not _move_one(instructions, operators, order):
                 break
             page_moves += 1
         if page_moves:
@@ -599,43 +600,50 @@ def _mcid_of(instruction: Any) -> int | None:
     return None
 
 
-def _graphics_states(instructions: list[Any]) -> list[tuple[tuple[Any, ...], ...]]:
+def _graphics_states(
+    instructions: list[Any], operators: list[str]
+) -> list[tuple[tuple[Any, ...], ...]]:
     """Before each instruction: the transformations and clips of each saved graphics state."""
-    stack: list[list[Any]] = [[]]
+    stack: list[tuple[Any, ...]] = [()]
+    current = tuple(stack)
     path: list[Any] = []
     states = []
-    for instruction in instructions:
-        states.append(tuple(tuple(level) for level in stack))
-        operator = _operator(instruction)
+    for instruction, operator in zip(instructions, operators, strict=True):
+        states.append(current)
         if operator == "q":
-            stack.append([])
+            stack.append(())
         elif operator == "Q" and len(stack) > 1:
             stack.pop()
         elif operator == "cm":
-            stack[-1].append(("cm", tuple(float(x) for x in instruction.operands)))
+            stack[-1] += (("cm", tuple(float(x) for x in instruction.operands)),)
+        elif operator in ("W", "W*"):
+            stack[-1] += ((operator, tuple(path)),)
         elif operator in ("m", "l", "c", "v", "y", "h", "re"):
             path.append((operator, tuple(float(x) for x in instruction.operands)))
-        elif operator in ("W", "W*"):
-            stack[-1].append((operator, tuple(path)))
+            continue
         elif operator in _PAINT_OPERATORS:
             path = []
+            continue
+        else:
+            continue
+        current = tuple(stack)
     return states
 
 
-def _unit(instructions: list[Any], opening: int) -> tuple[int, int] | None:
+def _unit(operators: list[str], opening: int) -> tuple[int, int] | None:
     """The span of the self-contained unit around the BDC at ``opening``: the ``q``s (and a
     clip path) before it, the sequence, and as many ``Q``s after it."""
     start = opening
-    while start > 0 and _operator(instructions[start - 1]) in _PATH_OPERATORS | {"q"}:
+    while start > 0 and operators[start - 1] in _PATH_OPERATORS | {"q"}:
         start -= 1
-    while start < opening and _operator(instructions[start]) != "q":
+    while start < opening and operators[start] != "q":
         start += 1
-    saves = sum(1 for instruction in instructions[start:opening] if _operator(instruction) == "q")
+    saves = operators[start:opening].count("q")
     if not saves:
         return None
     depth, end = 0, opening
-    while end < len(instructions):
-        operator = _operator(instructions[end])
+    while end < len(operators):
+        operator = operators[end]
         if operator in ("BDC", "BMC"):
             depth += 1
         elif operator == "EMC":
@@ -645,18 +653,20 @@ def _unit(instructions: list[Any], opening: int) -> tuple[int, int] | None:
         end += 1
     end += 1
     restores = 0
-    while end < len(instructions) and restores < saves and _operator(instructions[end]) == "Q":
+    while end < len(operators) and restores < saves and operators[end] == "Q":
         restores += 1
         end += 1
     return (start, end) if restores == saves else None
 
 
-def _move_one(instructions: list[Any], order: list[int]) -> bool:
-    """Move the first unit painted after the content read after it; True if one moved."""
+def _move_one(instructions: list[Any], operators: list[str], order: list[int]) -> bool:
+    """Move the first unit painted after the content read after it; True if one moved.
+
+    ``operators`` are the instructions' operator names, kept in step with them."""
     openings = {
         mcid: position
-        for position, instruction in enumerate(instructions)
-        if (mcid := _mcid_of(instruction)) is not None
+        for position, operator in enumerate(operators)
+        if operator == "BDC" and (mcid := _mcid_of(instructions[position])) is not None
     }
     states: list[tuple[tuple[Any, ...], ...]] | None = None
     for earlier, later in itertools.pairwise(order):
@@ -664,16 +674,17 @@ def _move_one(instructions: list[Any], order: list[int]) -> bool:
             continue
         if openings[earlier] < openings[later]:
             continue
-        span = _unit(instructions, openings[earlier])
+        span = _unit(operators, openings[earlier])
         if span is None or span[0] <= openings[later] < span[1]:
             continue
-        states = states or _graphics_states(instructions)
+        states = states or _graphics_states(instructions, operators)
         if states[span[0]] != states[openings[later]]:
             continue
-        block = instructions[span[0] : span[1]]
-        del instructions[span[0] : span[1]]
         target = openings[later]  # before the unit: its position does not move
-        instructions[target:target] = block
+        for sequence in (instructions, operators):
+            block = sequence[span[0] : span[1]]
+            del sequence[span[0] : span[1]]
+            sequence[target:target] = block
         return True
     return False
 
