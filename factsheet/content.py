@@ -460,6 +460,10 @@ def read_sheet(path: Path, site: Site) -> tuple[Sheet, ProblemCollector]:
         kind = site.layout(layout)
         _apply_layout_defaults(settings, kind, locale)
         for name in kind.requires:
+            if name not in settings:
+                raise FactsheetError(
+                    kind.path, None, f"`requires`: `{name}` is not a front-matter field"
+                )
             # A value given but wrong is reported as such, at its own line.
             if name not in (values or {}) and settings.get(name) in (None, (), ""):
                 collector.add(

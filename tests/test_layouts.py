@@ -449,3 +449,18 @@ def test_a_single_contact_line_may_be_written_without_a_list(in_project: Path) -
     assert "For further information: press@state.gov" in flat(
         pdftotext(in_project / "dist" / "c.pdf", layout=False)
     )
+
+
+def test_a_layout_cannot_require_an_unknown_field(in_project: Path) -> None:
+    layout = in_project / "templates" / "layouts" / "brief.html"
+    layout.write_text(
+        '{% extends "base.html" %}{% set stylesheets = ["factsheet.css"] %}'
+        '{% set requires = ["sponsor"] %}{% block page %}{{ body_html }}{% endblock %}\n',
+        "utf-8",
+    )
+    write_sheet(in_project, "x", sheet_text("T", layout="brief"))
+    result = invoke("check", "content/x.md")
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[0] == (
+        "templates/layouts/brief.html: `requires`: `sponsor` is not a front-matter field"
+    )
