@@ -108,7 +108,7 @@ def render_document(
 
 def markings_css(sheet: Sheet, site: Site) -> str:
     """The ``@page`` rules of a marked sheet: its running header's marking (in the place of
-    the title) set in the markings' red; a draft's diagonal watermark of the word "DRAFT" (in
+    the title, on every page, the first too) set in the markings' red; a draft's diagonal watermark of the word "DRAFT" (in
     the sheet's language) behind every page. A page background, the watermark is drawn as an
     artifact: a screen reader does not read it; the marking above the title does say it."""
     rules = ""
@@ -119,6 +119,8 @@ def markings_css(sheet: Sheet, site: Site) -> str:
             # Important: a script's named page (scripts.css) styles that box too.
             f"@page {{ @top-{side} {{ color: {MARKING_COLOUR} !important; "
             "font-weight: 700 !important; letter-spacing: 0.06em !important; }}\n"
+            # The first page, which has no running header otherwise, shows the marking too.
+            f"@page :first {{ @top-{side} {{ content: string(title) !important; }} }}\n"
         )
     if not sheet.is_draft:
         return rules

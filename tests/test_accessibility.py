@@ -1044,9 +1044,8 @@ def test_page_furniture_is_artifact_not_read(case: Case, tagged: Tagged) -> None
             assert printed_in(agency, artifact), f"page {number}: no running agency"
         if is_draft(case):
             marking = squeeze(DRAFT_MARKING)
-            # In the footer, and from page 2 in the running header, in the title's place.
-            expected = 1 if number == 1 else 2
-            assert artifact.count(marking) == expected, f"page {number}: {page.artifact!r}"
+            # In the footer, and in the running header in the title's place.
+            assert artifact.count(marking) == 2, f"page {number}: {page.artifact!r}"
             watermark = artifact.replace(marking, "")
             assert "draft" in watermark, f"page {number}: no watermark: {page.artifact!r}"
     if is_draft(case):
