@@ -108,9 +108,10 @@ def render_document(
 
 def markings_css(sheet: Sheet, site: Site) -> str:
     """The ``@page`` rules of a marked sheet: its running header's marking (in the place of
-    the title, on every page, the first too) set in the markings' red; a draft's diagonal watermark of the word "DRAFT" (in
-    the sheet's language) behind every page. A page background, the watermark is drawn as an
-    artifact: a screen reader does not read it; the marking above the title does say it."""
+    the title, on every page, the first too) set in the markings' red; a draft's diagonal
+    watermark of the word "DRAFT" (in the sheet's language) behind every page. A page
+    background, the watermark is drawn as an artifact: a screen reader does not read it; the
+    marking above the title does say it."""
     rules = ""
     if sheet.header_marking:
         # The title's side of the header: the left, or the right in a right-to-left sheet.
