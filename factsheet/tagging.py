@@ -332,7 +332,7 @@ def give_logical_text(pdf: pikepdf.Pdf, texts: dict[tuple[int, int], str]) -> in
                 )
             )
             kids[position] = span
-            slots = parents.get(int(pdf.pages[index].obj.StructParents))
+            slots = parents.get(pdf_page_parents(pdf.pages[index].obj))
             if isinstance(slots, Array) and mcid < len(slots):
                 slots[mcid] = span
             changed = True
@@ -356,6 +356,8 @@ def join_continued_elements(pdf: pikepdf.Pdf) -> int:
     read once. The notes of a page between two parts of an element are left where they are.
     """
     root = pdf.Root.StructTreeRoot
+    if "/ParentTree" not in root or "/Nums" not in root.ParentTree:
+        return 0
     numbers = root.ParentTree.Nums
     parents = {int(numbers[i]): numbers[i + 1] for i in range(0, len(numbers), 2)}
     page_index = {page.obj.objgen: index for index, page in enumerate(pdf.pages)}
@@ -368,13 +370,14 @@ def join_continued_elements(pdf: pikepdf.Pdf) -> int:
         page = pdf.pages[index]
         page.contents_coalesce()
         page.Contents.write(_artifacts_in_stream(page, mcids))
-        slots = parents.get(int(page.obj.StructParents))
+        slots = parents.get(pdf_page_parents(page.obj))
         for mcid in mcids:
             if isinstance(slots, Array) and mcid < len(slots):
                 slots[mcid] = None
-    for element in _elements(root):
-        if _SOURCE in element:
-            del element[_SOURCE]
+    # Every mark goes, reachable or not: it is a Python id(), which must not reach the file.
+    for candidate in pdf.objects:
+        if isinstance(candidate, Dictionary) and _SOURCE in candidate:
+            del candidate[_SOURCE]
     return joined
 
 
@@ -453,6 +456,7 @@ def _absorb(
             for again, original in zip(_header_cells(kid), _header_cells(first), strict=False):
                 if "/ID" in again and "/ID" in original:
                     replaced[("header", bytes(again.ID))] = original.ID
+            _adopt_annotations(kid, first, replaced)
             continue
         if isinstance(kid, int) and page is not None and index is not None:
             reference = Dictionary(Type=Name.MCR, Pg=page, MCID=kid)
@@ -466,6 +470,30 @@ def _absorb(
         moved.append(kid)
     target.K = Array([*_kids(target), *moved])
     replaced[other.objgen] = target
+
+
+def _adopt_annotations(dropped: Any, first: Any, replaced: dict[Any, Any]) -> None:
+    """Give the links of a repeated header row (dropped from the tree) to the same links of
+    the first: each annotation stays in the tree, and the parent tree names an element in it."""
+    counterparts = {
+        element.get(_SOURCE): element
+        for element in [first, *_elements(first)]
+        if element.get("/S") == Name.Link
+    }
+    for element in [dropped, *_elements(dropped)]:
+        if element.get("/S") != Name.Link:
+            continue
+        counterpart = counterparts.get(element.get(_SOURCE))
+        if counterpart is None:
+            continue
+        annotations = [
+            kid
+            for kid in _kids(element)
+            if isinstance(kid, Dictionary) and kid.get("/Type") == Name.OBJR
+        ]
+        if annotations:
+            counterpart.K = Array([*_kids(counterpart), *annotations])
+        replaced[element.objgen] = counterpart
 
 
 def _header_cells(element: Any) -> list[Any]:
@@ -532,12 +560,14 @@ def paint_in_reading_order(pdf: pikepdf.Pdf) -> int:
     WeasyPrint 70 paints floats (the masthead emblem) and list markers after the text around
     them, so a tool that follows the page's painting order (reflow, some readers) meets them
     out of place. A marked-content sequence wrapped in its own graphics state (``q … BDC …
-    EMC … Q``) is moved to just before the content the tree reads after it, when the graphics
-    state (transformation and clip) is the same there: what is drawn does not change.
+    EMC … Q``) is moved to just before the content the tree reads after it, when the
+    transformation and clip are the same there, carrying the colour, line and text state it had
+    where it was: what is drawn does not change.
     """
     moved = 0
+    orders = _tree_orders(pdf)
     for index, page in enumerate(pdf.pages):
-        order = _tree_order(pdf, index)
+        order = orders.get(index, [])
         painted = [int(mcid) for mcid in re.findall(rb"<</MCID (\d+)", _page_bytes(page))]
         rank = {mcid: position for position, mcid in enumerate(painted)}
         if all(rank.get(a, 0) <= rank.get(b, 0) for a, b in itertools.pairwise(order)):
@@ -563,26 +593,25 @@ def _page_bytes(page: Any) -> bytes:
     return b"".join(bytes(part.read_bytes()) for part in contents or [])
 
 
-def _tree_order(pdf: pikepdf.Pdf, page_number: int) -> list[int]:
-    """The MCIDs of a page, in the order the tag tree reads them."""
+def _tree_orders(pdf: pikepdf.Pdf) -> dict[int, list[int]]:
+    """The MCIDs of each page, in the order the tag tree reads them (one walk of the tree)."""
     numbers = {page.obj.objgen: index for index, page in enumerate(pdf.pages)}
-    order: list[int] = []
+    orders: dict[int, list[int]] = {}
 
     def walk(element: Any, page: int | None) -> None:
         if "/Pg" in element:
             page = numbers.get(element.Pg.objgen)
         for kid in _kids(element):
             if isinstance(kid, int):
-                if page == page_number:
-                    order.append(kid)
+                if page is not None:
+                    orders.setdefault(page, []).append(kid)
             elif isinstance(kid, Dictionary) and kid.get("/Type") == Name.MCR:
-                if numbers.get(kid.Pg.objgen) == page_number:
-                    order.append(int(kid.MCID))
+                orders.setdefault(numbers.get(kid.Pg.objgen, -1), []).append(int(kid.MCID))
             elif isinstance(kid, Dictionary) and "/S" in kid:
                 walk(kid, page)
 
     walk(pdf.Root.StructTreeRoot, None)
-    return order
+    return orders
 
 
 def _operator(instruction: Any) -> str:
@@ -600,34 +629,67 @@ def _mcid_of(instruction: Any) -> int | None:
     return None
 
 
-def _graphics_states(
-    instructions: list[Any], operators: list[str]
-) -> list[tuple[tuple[Any, ...], ...]]:
-    """Before each instruction: the transformations and clips of each saved graphics state."""
+# Operators whose effect lasts until the graphics state is restored: a unit moved elsewhere
+# must find the same ones in force there (WeasyPrint leaves out a colour already set).
+_STATE_OPERATORS = frozenset(
+    {
+        "w", "J", "j", "M", "d", "ri", "i", "gs", "CS", "cs", "SC", "SCN", "sc", "scn",
+        "G", "g", "RG", "rg", "K", "k", "Tc", "Tw", "Tz", "TL", "Tf", "Tr", "Ts",
+    }
+)  # fmt: skip
+
+
+def _geometries(instructions: list[Any], operators: list[str]) -> list[tuple[Any, ...]]:
+    """Before each instruction: the transformations and clips of each saved graphics state, and
+    the marked-content depth: what a unit cannot carry with it when it moves."""
     stack: list[tuple[Any, ...]] = [()]
-    current = tuple(stack)
+    depth = 0
+    current: tuple[Any, ...] = (depth, tuple(stack))
     path: list[Any] = []
-    states = []
+    states: list[tuple[Any, ...]] = []
     for instruction, operator in zip(instructions, operators, strict=True):
         states.append(current)
         if operator == "q":
             stack.append(())
         elif operator == "Q" and len(stack) > 1:
             stack.pop()
+        elif operator in ("BDC", "BMC"):
+            depth += 1
+        elif operator == "EMC":
+            depth -= 1
         elif operator == "cm":
-            stack[-1] += (("cm", tuple(float(x) for x in instruction.operands)),)
+            stack[-1] += ((operator, _operands(instruction)),)
         elif operator in ("W", "W*"):
             stack[-1] += ((operator, tuple(path)),)
         elif operator in ("m", "l", "c", "v", "y", "h", "re"):
-            path.append((operator, tuple(float(x) for x in instruction.operands)))
+            path.append((operator, _operands(instruction)))
             continue
         elif operator in _PAINT_OPERATORS:
             path = []
             continue
         else:
             continue
-        current = tuple(stack)
+        current = (depth, tuple(stack))
     return states
+
+
+def _state_in_force(instructions: list[Any], operators: list[str], position: int) -> list[Any]:
+    """The colour, line and text state operators in force before ``position`` (the ones of
+    every saved level, in order): replayed at the start of a moved unit, they give it the
+    state it had where it was. (WeasyPrint leaves out a colour that is already set.)"""
+    stack: list[list[Any]] = [[]]
+    for instruction, operator in zip(instructions[:position], operators[:position], strict=True):
+        if operator == "q":
+            stack.append([])
+        elif operator == "Q" and len(stack) > 1:
+            stack.pop()
+        elif operator in _STATE_OPERATORS:
+            stack[-1].append(instruction)
+    return [instruction for level in stack for instruction in level]
+
+
+def _operands(instruction: Any) -> tuple[str, ...]:
+    return tuple(str(operand) for operand in instruction.operands)
 
 
 def _unit(operators: list[str], opening: int) -> tuple[int, int] | None:
@@ -668,7 +730,7 @@ def _move_one(instructions: list[Any], operators: list[str], order: list[int]) -
         for position, operator in enumerate(operators)
         if operator == "BDC" and (mcid := _mcid_of(instructions[position])) is not None
     }
-    states: list[tuple[tuple[Any, ...], ...]] | None = None
+    states: list[tuple[Any, ...]] | None = None
     for earlier, later in itertools.pairwise(order):
         if earlier not in openings or later not in openings:
             continue
@@ -677,14 +739,16 @@ def _move_one(instructions: list[Any], operators: list[str], order: list[int]) -
         span = _unit(operators, openings[earlier])
         if span is None or span[0] <= openings[later] < span[1]:
             continue
-        states = states or _graphics_states(instructions, operators)
+        states = states or _geometries(instructions, operators)
         if states[span[0]] != states[openings[later]]:
             continue
+        in_force = _state_in_force(instructions, operators, span[0])
         target = openings[later]  # before the unit: its position does not move
-        for sequence in (instructions, operators):
+        for sequence, replay in ((instructions, in_force), (operators, map(_operator, in_force))):
             block = sequence[span[0] : span[1]]
             del sequence[span[0] : span[1]]
-            sequence[target:target] = block
+            # After the unit's first `q`: its state, then its own content.
+            sequence[target:target] = [block[0], *replay, *block[1:]]
         return True
     return False
 
@@ -851,7 +915,10 @@ def declare_accessible(pdf: pikepdf.Pdf) -> None:
     if b"pdfuaid" not in metadata:
         metadata = metadata.replace(b"</rdf:RDF>", _PDFUA_EXTENSION_SCHEMA + b"</rdf:RDF>", 1)
         pdf.Root.Metadata.write(metadata)
-    pdf.Root.ViewerPreferences = Dictionary(DisplayDocTitle=True)
+    preferences = pdf.Root.get("/ViewerPreferences")
+    if not isinstance(preferences, Dictionary):
+        preferences = pdf.Root.ViewerPreferences = Dictionary()
+    preferences.DisplayDocTitle = True
 
 
 def finish_tags(

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import pikepdf
+import pytest
 from helpers import invoke, pdftotext, sheet_text, structure_elements, write_sheet
 from pikepdf import Dictionary, Name
 
+from factsheet import tagging
 from factsheet.tagging import _artifacts_in_stream
 
 
@@ -102,3 +105,53 @@ def test_a_block_continued_on_the_next_page_is_one_element(in_project: Path) -> 
         heads = [e for e in elements if e.get("/S") == Name.THead]
         assert len(heads) == 1, f"{len(heads)} header rows read"
     assert "Unique header cell" in pdftotext(in_project / "dist" / "long.pdf").split("\f")[-2]
+
+
+def _rasterized(pdf: Path, folder: Path) -> list[bytes]:
+    folder.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["pdftoppm", "-r", "100", "-png", str(pdf), str(folder / "p")], check=True)
+    return [path.read_bytes() for path in sorted(folder.glob("p-*.png"))]
+
+
+def test_painting_in_reading_order_draws_the_same(
+    in_project: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Moving marked content into reading order changes nothing drawn: a list on page 2 whose
+    items end in note calls (its markers rely on a colour set before them) looks the same with
+    and without the moves."""
+    words = " ".join(f"word{n}" for n in range(400))
+    body = (
+        f"{words}\n\n{words}\n\n- first item[^a]\n- second item[^b]\n- third item\n\n"
+        "[^a]: A note.\n[^b]: Another note.\n"
+    )
+    write_sheet(in_project, "list", sheet_text("List", body, max_pages=5))
+    assert invoke("pdf", "-j", "1", "content/list.md").exit_code == 0
+    moved = _rasterized(in_project / "dist" / "list.pdf", tmp_path / "moved")
+    monkeypatch.setattr(tagging, "paint_in_reading_order", lambda pdf: 0)
+    assert invoke("pdf", "-j", "1", "--force", "content/list.md").exit_code == 0
+    unmoved = _rasterized(in_project / "dist" / "list.pdf", tmp_path / "unmoved")
+    assert len(moved) >= 2
+    assert moved == unmoved
+
+
+def test_a_link_in_a_repeated_table_header_stays_in_the_tree(in_project: Path) -> None:
+    """A header cell's link, repeated on the next page: its annotation belongs to the first
+    header's link, no renderer mark is left in the file, and two builds are byte-identical."""
+    rows = "\n".join(f"| Region {n} | {n} |" for n in range(1, 90))
+    body = f"| [Sector](https://example.com/a) | Amount |\n|---|---:|\n{rows}\n"
+    write_sheet(in_project, "t", sheet_text("Table", body, max_pages=6))
+    assert invoke("pdf", "-j", "1", "content/t.md").exit_code == 0
+    first = (in_project / "dist" / "t.pdf").read_bytes()
+    assert invoke("pdf", "-j", "1", "--force", "content/t.md").exit_code == 0
+    assert (in_project / "dist" / "t.pdf").read_bytes() == first
+    with pikepdf.open(in_project / "dist" / "t.pdf") as pdf:
+        assert len(pdf.pages) > 1
+        reachable = {element.objgen for element in structure_elements(pdf.Root.StructTreeRoot)}
+        numbers = pdf.Root.StructTreeRoot.ParentTree.Nums
+        parents = {int(numbers[i]): numbers[i + 1] for i in range(0, len(numbers), 2)}
+        for page in pdf.pages:
+            for annotation in page.obj.get("/Annots", []):
+                owner = parents[int(annotation.StructParent)]
+                assert owner.objgen in reachable, "an annotation's element is not in the tree"
+        for candidate in pdf.objects:
+            assert not (isinstance(candidate, Dictionary) and "/FactsheetSource" in candidate)
