@@ -15,10 +15,14 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m factsheet.locale
 	touch $(STAMP)
 
-# The Noto fonts (Debian fonts-noto-core, fonts-noto-cjk) copied into templates/fonts/noto/;
-# only what is missing or changed is copied.
-fonts: $(STAMP)
-	$(BIN)/python -m factsheet.fonts templates
+# The Noto fonts (Debian fonts-noto-core, fonts-noto-cjk) copied into templates/fonts/noto/,
+# once; while a package is missing, every make tries again (and says which is missing).
+NOTO := templates/fonts/noto/.installed
+
+$(NOTO): $(STAMP)
+	-$(BIN)/python -m factsheet.fonts templates && touch $@
+
+fonts: $(NOTO)
 
 pdf: fonts
 	$(BIN)/python build.py pdf

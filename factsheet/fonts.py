@@ -236,3 +236,4 @@ if __name__ == "__main__":
             + ")",
             file=sys.stderr,
         )
+        sys.exit(1)  # `make` tries again next time

@@ -19,12 +19,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
-
-import jinja2
-from jinja2 import nodes
+from typing import TYPE_CHECKING, Any
 
 from .errors import FactsheetError
+
+if TYPE_CHECKING:
+    import jinja2
 
 LAYOUTS_FOLDER = "layouts"
 DEFAULT_LAYOUT = "fact-sheet"
@@ -56,6 +56,8 @@ def layout_names(templates_dir: Path) -> list[str]:
 @lru_cache(maxsize=8)
 def template_environment(templates_dir: Path) -> jinja2.Environment:
     """A Jinja2 environment over the project's templates: autoescaped, strict about undefined."""
+    import jinja2  # noqa: PLC0415 - lazy: a build with nothing to do never needs it
+
     return jinja2.Environment(
         loader=jinja2.FileSystemLoader(templates_dir),
         autoescape=True,
@@ -66,6 +68,8 @@ def template_environment(templates_dir: Path) -> jinja2.Environment:
 
 def load_layout(templates_dir: Path, name: str) -> Layout:
     """The layout ``name`` of a templates folder, its stylesheets checked to exist inside it."""
+    import jinja2  # noqa: PLC0415 - lazy: a build with nothing to do never needs it
+
     environment = template_environment(templates_dir)
     template = f"{LAYOUTS_FOLDER}/{name}.html"
     try:
@@ -117,6 +121,9 @@ def _declared_constants(
 ) -> dict[str, Any]:
     """The constants a template assigns to ``stylesheets``, ``defaults`` and ``requires`` (not
     rendered)."""
+    import jinja2  # noqa: PLC0415
+    from jinja2 import nodes  # noqa: PLC0415
+
     try:
         tree = environment.parse(source, filename=filename)
     except jinja2.TemplateSyntaxError as error:

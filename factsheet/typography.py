@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-
-from markdown_it import MarkdownIt
+from typing import TYPE_CHECKING
 
 from .locale import Locale
+
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
 
 # Characters Markdown would read as syntax: escaped, so that a title is only ever text.
 _MARKDOWN_SYNTAX = re.compile(r"([\\`*_{}\[\]<>()#+!|~&-])")
@@ -35,5 +37,7 @@ def typeset(text: str, locale: Locale) -> str:
 
 @lru_cache(maxsize=16)
 def _typographer(quotes: tuple[str, ...]) -> MarkdownIt:
+    from markdown_it import MarkdownIt  # noqa: PLC0415 - lazy: a no-op build never needs it
+
     parser = MarkdownIt("zero", {"typographer": True, "quotes": list(quotes)})
     return parser.enable(["escape", "replacements", "smartquotes", "text_join"])
