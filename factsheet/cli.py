@@ -36,6 +36,7 @@ from .pipeline import (
     BuildOptions,
     Outcome,
     Report,
+    Stop,
     check,
     failure_text,
     find_sheets,
@@ -380,8 +381,8 @@ class _Terminated:
 def _terminate(signum: int, _frame: object) -> None:
     # Turn SIGTERM into an exception so that temporary files are removed on the way out. It is
     # also remembered: an exception raised inside a C library's callback can be swallowed
-    # there, and the build must still end with the signal's status.
-    _Terminated.signal = signum
+    # there; the build checks between steps (pipeline.Stop) and ends with the signal's status.
+    _Terminated.signal = Stop.signal = signum
     raise SystemExit(128 + signum)
 
 

@@ -385,12 +385,30 @@ def refused_draft(path: Path, site: Site, output: Path) -> FactsheetError | None
     )
 
 
+class Stop:
+    """The signal that asked the build to stop, set by the CLI's handler.
+
+    The handler raises SystemExit, but one raised inside a C library's callback (fontconfig,
+    Pango) can be swallowed there: the build then checks this between steps, so that it never
+    goes on to write a sheet after being told to stop.
+    """
+
+    signal: int | None = None
+
+
+def stop_if_asked() -> None:
+    """End the build (SystemExit with the signal's status) if a signal asked it to stop."""
+    if Stop.signal is not None:
+        raise SystemExit(128 + Stop.signal)
+
+
 def _render_all(
     paths: list[Path], builder: Builder, on_start: Callable[[Path], None] | None
 ) -> Iterator[Outcome]:
     jobs = max(1, min(builder.options.jobs, len(paths)))
     if jobs == 1:
         for path in paths:
+            stop_if_asked()
             if on_start:
                 on_start(path)
             yield builder.build_one(path)
@@ -398,12 +416,14 @@ def _render_all(
     # Workers are forked from a process whose renderer is already warm (WeasyPrint imported,
     # fonts registered, stylesheets parsed), so none of them pays for that again.
     builder.warm_up()
+    stop_if_asked()
     # Objects made so far are shared with the workers; keep the collector from touching
     # (and so copying) them in every worker.
     gc.freeze()
     try:
         for outcome in render_in_workers(paths, builder, jobs, _failed_outcome, on_start):
             assert isinstance(outcome, Outcome)
+            stop_if_asked()
             yield outcome
     finally:
         gc.unfreeze()
