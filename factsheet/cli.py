@@ -205,6 +205,7 @@ def cli(ctx: click.Context, debug: bool) -> None:
     """Compile Markdown fact sheets (content/*.md) into print-ready PDFs."""
     ctx.obj = Session(debug)
     _shown_setting_warnings.clear()  # once per run, also when the CLI is called in-process
+    Stop.signal = None  # a signal handled by an earlier in-process run is not this run's
 
 
 @cli.command()
