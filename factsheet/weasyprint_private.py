@@ -76,7 +76,10 @@ def logical_text_key(box: Any) -> str | None:
     if not isinstance(text, str) or not text:
         return None
     style = getattr(box, "style", None)
-    if (style is not None and style["direction"] == "rtl") or any(
+    right_to_left = style is not None and style["direction"] == "rtl"
+    if not right_to_left and text.isascii():
+        return None  # the common case, decided without looking at each character
+    if right_to_left or any(
         unicodedata.bidirectional(char) in _RIGHT_TO_LEFT for char in text
     ):
         return LOGICAL_TEXT_KEY
