@@ -31,12 +31,12 @@ from .config import (
 )
 from .content import FrontMatter
 from .errors import FactsheetError, display_path
+from .files import Stop
 from .layouts import layout_names
 from .pipeline import (
     BuildOptions,
     Outcome,
     Report,
-    Stop,
     check,
     failure_text,
     find_sheets,
@@ -382,7 +382,7 @@ class _Terminated:
 def _terminate(signum: int, _frame: object) -> None:
     # Turn SIGTERM into an exception so that temporary files are removed on the way out. It is
     # also remembered: an exception raised inside a C library's callback can be swallowed
-    # there; the build checks between steps (pipeline.Stop) and ends with the signal's status.
+    # there; the build checks between steps (files.Stop) and ends with the signal's status.
     _Terminated.signal = Stop.signal = signum
     raise SystemExit(128 + signum)
 

@@ -45,6 +45,23 @@ def read_text_file(path: Path) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
+class Stop:
+    """The signal that asked the build to stop, set by the CLI's handler.
+
+    The handler raises SystemExit, but one raised inside a C library's callback (Pango,
+    fontconfig) can be swallowed there. So the build checks between steps
+    (:func:`stop_if_asked`), and no file is put in place after a stop was asked for.
+    """
+
+    signal: int | None = None
+
+
+def stop_if_asked() -> None:
+    """End the build (SystemExit with the signal's status) if a signal asked it to stop."""
+    if Stop.signal is not None:
+        raise SystemExit(128 + Stop.signal)
+
+
 @contextlib.contextmanager
 def atomic_output(target: Path) -> Iterator[Path]:
     """Yield a temporary path beside ``target``; rename it into place only on success.
@@ -62,6 +79,7 @@ def atomic_output(target: Path) -> Iterator[Path]:
         with open(temporary, "rb") as written:
             os.fsync(written.fileno())
         temporary.chmod(0o644)
+        stop_if_asked()  # told to stop while the file was made: the previous one stays
         temporary.replace(target)
     finally:
         with contextlib.suppress(FileNotFoundError):

@@ -33,6 +33,7 @@ from .files import (
     atomic_output,
     harfbuzz_subset_missing,
     remove_stale_temporaries,
+    stop_if_asked,
 )
 from .fonts import missing_glyphs
 from .layouts import DEFAULT_LAYOUT, template_environment
@@ -383,23 +384,6 @@ def refused_draft(path: Path, site: Site, output: Path) -> FactsheetError | None
         "status: draft: a release build does not build drafts (set `status: final`, or leave "
         f"the field out, once it is approved){removed}",
     )
-
-
-class Stop:
-    """The signal that asked the build to stop, set by the CLI's handler.
-
-    The handler raises SystemExit, but one raised inside a C library's callback (fontconfig,
-    Pango) can be swallowed there: the build then checks this between steps, so that it never
-    goes on to write a sheet after being told to stop.
-    """
-
-    signal: int | None = None
-
-
-def stop_if_asked() -> None:
-    """End the build (SystemExit with the signal's status) if a signal asked it to stop."""
-    if Stop.signal is not None:
-        raise SystemExit(128 + Stop.signal)
 
 
 def _render_all(

@@ -79,9 +79,7 @@ def logical_text_key(box: Any) -> str | None:
     right_to_left = style is not None and style["direction"] == "rtl"
     if not right_to_left and text.isascii():
         return None  # the common case, decided without looking at each character
-    if right_to_left or any(
-        unicodedata.bidirectional(char) in _RIGHT_TO_LEFT for char in text
-    ):
+    if right_to_left or any(unicodedata.bidirectional(char) in _RIGHT_TO_LEFT for char in text):
         return LOGICAL_TEXT_KEY
     if any(any(low <= ord(char) <= high for low, high in _COMPLEX_SCRIPTS) for char in text):
         return "ActualText"
