@@ -140,6 +140,18 @@ def drop_decorative_figures(pdf: pikepdf.Pdf) -> int:
     return count
 
 
+def _parent_tree(root: Any) -> dict[int, Any]:
+    """The structure tree's /ParentTree as a dict: a page's key → its MCIDs' elements (an
+    array), an annotation's key → its element. The values are the PDF's own objects."""
+    numbers = root.ParentTree.Nums
+    return {int(numbers[i]): numbers[i + 1] for i in range(0, len(numbers), 2)}
+
+
+def _page_indexes(pdf: pikepdf.Pdf) -> dict[tuple[int, int], int]:
+    """Each page's index, by its object number."""
+    return {page.obj.objgen: index for index, page in enumerate(pdf.pages)}
+
+
 def mark_page_furniture_as_artifacts(pdf: pikepdf.Pdf) -> int:
     """Re-mark content whose structure element is not in the tree as pagination artifacts.
 
@@ -147,8 +159,7 @@ def mark_page_furniture_as_artifacts(pdf: pikepdf.Pdf) -> int:
     """
     root = pdf.Root.StructTreeRoot
     reachable = {element.objgen for element in _elements(root)}
-    numbers = root.ParentTree.Nums
-    parents = {int(numbers[i]): numbers[i + 1] for i in range(0, len(numbers), 2)}
+    parents = _parent_tree(root)
     count = 0
     for page in pdf.pages:
         key = page.obj.get("/StructParents")
@@ -300,9 +311,8 @@ def give_logical_text(pdf: pikepdf.Pdf, texts: dict[tuple[int, int], str]) -> in
     if not texts:
         return 0
     root = pdf.Root.StructTreeRoot
-    numbers = root.ParentTree.Nums
-    parents = {int(numbers[i]): numbers[i + 1] for i in range(0, len(numbers), 2)}
-    page_index = {page.obj.objgen: index for index, page in enumerate(pdf.pages)}
+    parents = _parent_tree(root)
+    page_index = _page_indexes(pdf)
     wrapped = 0
     for element in list(_elements(root)):
         page = element.get("/Pg")
@@ -358,13 +368,12 @@ def join_continued_elements(pdf: pikepdf.Pdf) -> int:
     root = pdf.Root.StructTreeRoot
     if "/ParentTree" not in root or "/Nums" not in root.ParentTree:
         return 0
-    numbers = root.ParentTree.Nums
-    parents = {int(numbers[i]): numbers[i + 1] for i in range(0, len(numbers), 2)}
-    page_index = {page.obj.objgen: index for index, page in enumerate(pdf.pages)}
+    parents = _parent_tree(root)
+    page_index = _page_indexes(pdf)
     repeated: dict[int, set[int]] = {}  # page index → MCIDs of repeated table headers
     replaced: dict[Any, Any] = {}  # a joined element → the one it joined
     joined = _join_kids(root, parents, page_index, repeated, replaced)
-    _point_parent_tree(numbers, replaced)
+    _point_parent_tree(root.ParentTree.Nums, replaced)
     _rename_headers(root, replaced)
     for index, mcids in repeated.items():
         page = pdf.pages[index]
@@ -595,7 +604,7 @@ def _page_bytes(page: Any) -> bytes:
 
 def _tree_orders(pdf: pikepdf.Pdf) -> dict[int, list[int]]:
     """The MCIDs of each page, in the order the tag tree reads them (one walk of the tree)."""
-    numbers = {page.obj.objgen: index for index, page in enumerate(pdf.pages)}
+    numbers = _page_indexes(pdf)
     orders: dict[int, list[int]] = {}
 
     def walk(element: Any, page: int | None) -> None:
