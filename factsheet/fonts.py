@@ -24,7 +24,9 @@ import tempfile
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from .errors import FactsheetError
 
@@ -237,3 +239,95 @@ if __name__ == "__main__":
             file=sys.stderr,
         )
         sys.exit(1)  # `make` tries again next time
+
+
+def font_named(fonts_dir: Path, postscript_name: str) -> Path | None:
+    """The bundled font file (not a collection) whose PostScript name is ``postscript_name``."""
+    return _fonts_by_postscript_name(fonts_dir).get(postscript_name)
+
+
+@lru_cache(maxsize=4)
+def _fonts_by_postscript_name(fonts_dir: Path) -> dict[str, Path]:
+    from fontTools.ttLib import TTFont, TTLibError  # noqa: PLC0415 - only for shaped scripts
+
+    names: dict[str, Path] = {}
+    for path in font_files(fonts_dir):
+        if path.suffix.lower() not in (".ttf", ".otf"):
+            continue
+        try:
+            with TTFont(path, lazy=True) as font:
+                name = font["name"].getDebugName(6)
+        except (TTLibError, KeyError, OSError):
+            continue
+        if name:
+            names.setdefault(name, path)
+    return names
+
+
+@lru_cache(maxsize=8)
+def glyph_texts(font_file: Path) -> dict[int, str]:
+    """Glyph id → the characters the glyph draws, from the font's own data.
+
+    A glyph in the character map draws its character; one named by the Adobe Glyph List's
+    rules ("uni09480902") draws what its name says. A glyph only reachable by substitution
+    (GSUB) draws what it replaces: a ligature or conjunct the characters of its components
+    (a Devanagari half form "स्"), a positional variant (one of the 73 widths of the
+    Devanagari vowel sign "ि") the character of its base. Shortest derivations win.
+    """
+    from fontTools.agl import toUnicode  # noqa: PLC0415 - only for shaped scripts
+    from fontTools.ttLib import TTFont  # noqa: PLC0415
+
+    with TTFont(font_file, lazy=True) as font:
+        texts: dict[str, str] = {}
+        for code, glyph in sorted((font.getBestCmap() or {}).items()):
+            texts.setdefault(glyph, chr(code))
+        for glyph in font.getGlyphOrder():
+            named = toUnicode(glyph)
+            if glyph not in texts and named and named.isprintable():
+                texts[glyph] = named
+        substitutions = _substitutions(font)
+        order = font.getGlyphOrder()
+    # Each round derives the glyphs one substitution further from the character map.
+    for _round in range(16):
+        derived: dict[str, str] = {}
+        for target, sources in substitutions:
+            if target not in texts and all(source in texts for source in sources):
+                derived.setdefault(target, "".join(texts[source] for source in sources))
+        if not derived:
+            break
+        texts.update(derived)
+    return {index: texts[glyph] for index, glyph in enumerate(order) if glyph in texts}
+
+
+def _substitutions(font: Any) -> list[tuple[str, tuple[str, ...]]]:
+    """(glyph made, glyphs it is made from) for every substitution of the font's GSUB."""
+    if "GSUB" not in font or font["GSUB"].table.LookupList is None:
+        return []
+    made: list[tuple[str, tuple[str, ...]]] = []
+    for lookup in font["GSUB"].table.LookupList.Lookup:
+        for wrapper in lookup.SubTable:
+            kind, subtable = lookup.LookupType, wrapper
+            if kind == 7:  # an extension: the real subtable is inside
+                kind, subtable = wrapper.ExtensionLookupType, wrapper.ExtSubTable
+            if kind == 1:
+                made.extend((target, (source,)) for source, target in subtable.mapping.items())
+            elif kind == 2:
+                # One glyph split in several: the first carries the text, so none is repeated.
+                made.extend(
+                    (targets[0], (source,))
+                    for source, targets in subtable.mapping.items()
+                    if targets
+                )
+            elif kind == 3:
+                made.extend(
+                    (target, (source,))
+                    for source, targets in subtable.alternates.items()
+                    for target in targets
+                )
+            elif kind == 4:
+                made.extend(
+                    (ligature.LigGlyph, (first, *ligature.Component))
+                    for first, ligatures in subtable.ligatures.items()
+                    for ligature in ligatures
+                )
+    return made

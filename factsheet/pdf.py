@@ -261,7 +261,13 @@ class PdfRenderer:
         original = (
             self.profile.output_path(sheet.translation_of).name if sheet.translation_of else None
         )
-        finished = finish_tags(pdf_bytes, sheet.locale, original, self.profile.pdf_variant)
+        finished = finish_tags(
+            pdf_bytes,
+            sheet.locale,
+            original,
+            self.profile.pdf_variant,
+            self.site.templates_dir / "fonts",
+        )
         try:
             with atomic_output(target) as temporary:
                 temporary.write_bytes(finished)

@@ -37,11 +37,13 @@ import itertools
 import re
 import unicodedata
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pikepdf
 from pikepdf import Array, Dictionary, Name
 
+from . import fonts
 from .locale import Locale
 from .weasyprint_private import (
     FOOTNOTE_AREA_ROLE,
@@ -810,20 +812,61 @@ def complete_list_items(pdf: pikepdf.Pdf) -> int:
 
 
 _EMPTY_MAPPING = re.compile(rb"(<[0-9A-Fa-f]+>) <>")
+_ANY_MAPPING = re.compile(rb"<([0-9A-Fa-f]+)> <([0-9A-Fa-f]*)>")
 
 
-def map_empty_unicode(pdf: pikepdf.Pdf) -> int:
-    """Give the glyphs a ToUnicode CMap maps to nothing U+200B (zero width space)."""
+def map_empty_unicode(pdf: pikepdf.Pdf, fonts_dir: Path | None = None) -> int:
+    """Map each glyph of a shaped font to the characters it draws; return the fonts changed.
+
+    WeasyPrint maps a cluster's text to its first glyph and nothing to the others, once per
+    glyph for the whole document: in a Devanagari conjunct "स्थ" the half form takes all three
+    characters, "थ" takes nothing, and every later "थ" is then silent too. PDF/UA forbids
+    the empty mappings. A font with any is mapped again from its own data, each glyph to
+    what it draws (:func:`fonts.glyph_texts`), found in ``fonts_dir`` by its PostScript name;
+    a glyph nothing derives maps to U+200B (zero width space). The tag tree reads these
+    lines through /ActualText in any case.
+    """
     count = 0
     for font in pdf.objects:
         if not isinstance(font, Dictionary) or "/ToUnicode" not in font:
             continue
         data = font.ToUnicode.read_bytes()
-        if b"> <>" in data:
-            fixed, replaced = _EMPTY_MAPPING.subn(rb"\1 <200B>", data)
-            font.ToUnicode.write(fixed)
-            count += replaced
+        if b"> <>" not in data:
+            continue
+        texts = _own_glyph_texts(font, fonts_dir)
+
+        def remap(match: re.Match[bytes], texts: dict[int, str] = texts) -> bytes:
+            text = texts.get(int(match.group(1), 16)) or "\u200b"
+            encoded = text.encode("utf-16-be").hex().upper().encode()
+            return b"<" + match.group(1) + b"> <" + encoded + b">"
+
+        font.ToUnicode.write(
+            _ANY_MAPPING.sub(remap, data) if texts else _EMPTY_MAPPING.sub(rb"\1 <200B>", data)
+        )
+        count += 1
     return count
+
+
+def _own_glyph_texts(font: Any, fonts_dir: Path | None) -> dict[int, str]:
+    """Code → text for a Type 0 font whose codes are glyph ids, from its bundled font file."""
+    from fontTools.ttLib import TTFont, TTLibError  # noqa: PLC0415 - only for shaped scripts
+
+    descendants = font.get("/DescendantFonts")
+    if fonts_dir is None or font.get("/Encoding") != Name("/Identity-H") or not descendants:
+        return {}
+    # The codes are glyph ids of the whole font only when the CIDs map to glyphs one to one.
+    if descendants[0].get("/CIDToGIDMap", Name.Identity) != Name.Identity:
+        return {}
+    program = descendants[0].get("/FontDescriptor", Dictionary()).get("/FontFile2")
+    if program is None:
+        return {}
+    try:
+        with TTFont(io.BytesIO(program.read_bytes()), lazy=True) as embedded:
+            postscript_name = embedded["name"].getDebugName(6)
+    except (TTLibError, KeyError, ValueError, AssertionError):
+        return {}
+    source = fonts.font_named(fonts_dir, postscript_name) if postscript_name else None
+    return fonts.glyph_texts(source) if source is not None else {}
 
 
 # PDF/A allows an XMP property outside its predefined schemas only with a description of its
@@ -935,12 +978,14 @@ def finish_tags(
     locale: Locale,
     source: str | None = None,
     variant: str | None = None,
+    fonts_dir: Path | None = None,
 ) -> bytes:
     """Close the gaps in a tagged PDF's structure tree; return the finished PDF's bytes.
 
     ``locale`` gives the words a screen reader speaks that the tool writes (link descriptions).
     ``source`` names the PDF a translation is made from: recorded as the XMP ``dc:source``.
     ``variant`` is the PDF flavour (``pdf/a-2a``…): the PDF/A "a" ones declare PDF/UA-1 too.
+    ``fonts_dir`` holds the bundled fonts, whose own data maps the glyphs of shaped scripts.
     The bytes are returned, not written: only the tool's own atomic writer writes into the
     output folder, so that a full disk is an ordinary error, not an abort inside QPDF.
     """
@@ -955,7 +1000,7 @@ def finish_tags(
             tag_notes(pdf)
             complete_list_items(pdf)
             describe_links(pdf, locale)
-            map_empty_unicode(pdf)
+            map_empty_unicode(pdf, fonts_dir)
             map_contextual_forms(pdf)
             if variant in ACCESSIBLE_ARCHIVAL_VARIANTS:
                 declare_accessible(pdf)

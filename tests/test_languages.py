@@ -144,6 +144,45 @@ def test_arabic_text_is_extracted_in_logical_order(built: Path) -> None:
     assert " ".join(words.split()[:6]) in tree
 
 
+def test_each_devanagari_glyph_maps_to_the_text_it_draws(built: Path) -> None:
+    """The ToUnicode map is what a reader without /ActualText extracts: a letter maps to itself
+    wherever it was first shaped (alone or inside a conjunct), a conjunct or vowel-sign variant
+    to Devanagari text, and nothing but the empty glyph to U+200B."""
+    from fontTools.ttLib import TTFont
+
+    checked = 0
+    with pikepdf.open(built / "hi.pdf") as pdf:
+        for font in pdf.objects:
+            if not (
+                isinstance(font, pikepdf.Dictionary)
+                and font.get("/Subtype") == "/Type0"
+                and "Devanagari" in str(font.get("/BaseFont"))
+            ):
+                continue
+            family = str(font.BaseFont).split("+", 1)[1].replace("-", "").replace("Bold", "-Bold")
+            family = family if family.endswith("-Bold") else family + "-Regular"
+            original = TTFont(PROJECT_ROOT / "templates" / "fonts" / "noto" / f"{family}.ttf")
+            order, characters = original.getGlyphOrder(), original.getBestCmap()
+            drawn = {
+                order.index(glyph): chr(code)
+                for code, glyph in sorted(characters.items(), reverse=True)
+            }
+            mapping = re.findall(rb"<([0-9A-Fa-f]+)> <([0-9A-Fa-f]*)>", font.ToUnicode.read_bytes())
+            for code, hex_text in mapping:
+                glyph, text = int(code, 16), bytes.fromhex(hex_text.decode()).decode("utf-16-be")
+                if glyph == 0:
+                    continue
+                assert text and text != "\u200b", f"{family}: glyph {order[glyph]} maps to {text!r}"
+                if glyph in drawn:
+                    assert text == drawn[glyph], f"{family}: {order[glyph]} maps to {text!r}"
+                else:
+                    assert re.fullmatch("[\u0900-\u097f]+", text), (
+                        f"{family}: {order[glyph]}: {text!r}"
+                    )
+                checked += 1
+    assert checked > 40
+
+
 def test_persian_page_numbers_and_dates_use_persian_digits(built: Path) -> None:
     """CLDR's default numbering system for Persian is its own digits: "صفحهٔ ۱ از ۱"."""
     footer = " ".join(pdftotext(built / "fa.pdf").split())
