@@ -16,11 +16,12 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 # The Noto fonts (Debian fonts-noto-core, fonts-noto-cjk) copied into templates/fonts/noto/,
-# once; while a package is missing, every make tries again (and says which is missing).
+# and the print profile's CMYK ICC profile (Debian libgs-common) into templates/press/, once;
+# while a package is missing, every make tries again (and says which is missing).
 NOTO := templates/fonts/noto/.installed
 
 $(NOTO): $(STAMP)
-	-$(BIN)/python -m factsheet.fonts templates && touch $@
+	-$(BIN)/python -m factsheet.fonts templates && $(BIN)/python -m factsheet.press templates && touch $@
 
 fonts: $(NOTO)
 

@@ -23,6 +23,7 @@ import click
 from . import __version__, fields
 from .config import (
     CONFIG_NAME,
+    OUTPUT_PROFILES,
     PDF_VARIANTS,
     Site,
     SiteSettings,
@@ -45,7 +46,7 @@ from .pipeline import (
     write_html,
     write_pdfs,
 )
-from .profiles import OutputProfile, build_profile
+from .profiles import DEFAULT_PROFILE, OutputProfile, build_profile
 
 if TYPE_CHECKING:
     from click._termui_impl import ProgressBar  # the type click.progressbar() returns
@@ -66,6 +67,14 @@ VARIANT = click.option(
     default=None,
     help="PDF flavour (default: pdf_variant in factsheet.yaml, else pdf/ua-1).",
 )
+PROFILE = click.option(
+    "--profile",
+    "profile_name",
+    type=click.Choice(OUTPUT_PROFILES),
+    default=None,
+    help="screen: tagged PDFs in the output folder; print: PDF/X-4 in CMYK with bleed and crop "
+    "marks in its print/ subfolder (default: profile in factsheet.yaml, else screen).",
+)
 STRICT = click.option(
     "--strict", is_flag=True, help="Treat warnings as errors: a sheet with a warning fails."
 )
@@ -82,9 +91,13 @@ class Session:
         """The project's settings, read from the nearest ``factsheet.yaml``."""
         return load_site(find_project_root(Path.cwd()))
 
-    def profile(self, out_dir: Path | None, pdf_variant: str | None = None) -> OutputProfile:
+    def profile(
+        self, out_dir: Path | None, pdf_variant: str | None = None, name: str | None = None
+    ) -> OutputProfile:
         """The output profile of this command."""
-        return build_profile(self.site, out_dir=out_dir, pdf_variant=pdf_variant)
+        if pdf_variant and (name or self.site.profile) != DEFAULT_PROFILE:
+            raise click.UsageError("--pdf-variant is for the screen profile; print is PDF/X-4")
+        return build_profile(self.site, name=name, out_dir=out_dir, pdf_variant=pdf_variant)
 
 
 pass_session = click.make_pass_decorator(Session)
@@ -211,6 +224,7 @@ def cli(ctx: click.Context, debug: bool) -> None:
 @cli.command()
 @PATHS
 @OUT
+@PROFILE
 @VARIANT
 @click.option(
     "-j",
@@ -239,6 +253,7 @@ def pdf(
     session: Session,
     paths: tuple[Path, ...],
     out_dir: Path | None,
+    profile_name: str | None,
     pdf_variant: str | None,
     jobs: int,
     force: bool,
@@ -254,7 +269,7 @@ def pdf(
     site = session.site
     sheets = [path for path in find_sheets(paths, site) if in_shard(path, shard)]
     options = BuildOptions(
-        profile=session.profile(out_dir, pdf_variant),
+        profile=session.profile(out_dir, pdf_variant, profile_name),
         jobs=jobs,
         force=force,
         strict=strict,
@@ -318,6 +333,7 @@ def check_command(session: Session, paths: tuple[Path, ...], strict: bool) -> No
 @cli.command()
 @PATHS
 @OUT
+@PROFILE
 @VARIANT
 @STRICT
 @pass_session
@@ -325,13 +341,23 @@ def watch(
     session: Session,
     paths: tuple[Path, ...],
     out_dir: Path | None,
+    profile_name: str | None,
     pdf_variant: str | None,
     strict: bool,
 ) -> None:
     """Rebuild the sheets a saved change affects, until interrupted (Ctrl-C)."""
     from .watch import watch_and_rebuild  # noqa: PLC0415 - only this command needs watchfiles
 
-    watch_and_rebuild(paths, session.site, out_dir, pdf_variant, strict=strict, debug=session.debug)
+    session.profile(out_dir, pdf_variant, profile_name)  # rejects a variant for print
+    watch_and_rebuild(
+        paths,
+        session.site,
+        out_dir,
+        pdf_variant,
+        profile_name=profile_name,
+        strict=strict,
+        debug=session.debug,
+    )
 
 
 @cli.command()

@@ -27,6 +27,7 @@ PDF_VARIANTS = ("pdf/ua-1", "pdf/ua-2", "pdf/a-2u", "pdf/a-3u", "pdf/a-2a", "pdf
 # Paper names and their CSS page sizes.
 PAPER_SIZES = {"letter": "8.5in 11in", "legal": "8.5in 14in", "a4": "210mm 297mm"}
 LINK_NOTES = ("footnotes", "endnotes")
+OUTPUT_PROFILES = ("screen", "print")
 
 
 @dataclass(frozen=True)
@@ -140,6 +141,13 @@ class SiteSettings:
         fields.one_of(*PDF_VARIANTS),
         ", ".join(f"`{variant}`" for variant in PDF_VARIANTS[:-1]) + f" or `{PDF_VARIANTS[-1]}`.",
         default="pdf/ua-1",
+    )
+    profile: str = declare(
+        fields.one_of(*OUTPUT_PROFILES),
+        "What `pdf` makes unless `--profile` says otherwise: `screen` (tagged PDFs in `dist/`, "
+        "for the office printer and the web) or `print` (PDF/X-4 in CMYK with bleed and crop "
+        "marks, in `dist/print/`, for a print shop).",
+        default="screen",
     )
 
 

@@ -227,20 +227,6 @@ def _from_ranges(ranges: list[list[int]]) -> Iterable[int]:
         yield from range(first, last + 1)
 
 
-if __name__ == "__main__":
-    templates = Path(sys.argv[1]) if len(sys.argv) > 1 else Path("templates")
-    absent = install_fonts(templates)
-    if absent:
-        print(
-            "factsheet: the fonts of " + ", ".join(absent) + " are not installed; sheets in "
-            "scripts they cover will fail until they are (apt-get install "
-            + " ".join(absent)
-            + ")",
-            file=sys.stderr,
-        )
-        sys.exit(1)  # `make` tries again next time
-
-
 def font_named(fonts_dir: Path, postscript_name: str) -> Path | None:
     """The bundled font file (not a collection) whose PostScript name is ``postscript_name``."""
     return _fonts_by_postscript_name(fonts_dir).get(postscript_name)
@@ -331,3 +317,17 @@ def _substitutions(font: Any) -> list[tuple[str, tuple[str, ...]]]:
                     for ligature in ligatures
                 )
     return made
+
+
+if __name__ == "__main__":
+    templates = Path(sys.argv[1]) if len(sys.argv) > 1 else Path("templates")
+    absent = install_fonts(templates)
+    if absent:
+        print(
+            "factsheet: the fonts of " + ", ".join(absent) + " are not installed; sheets in "
+            "scripts they cover will fail until they are (apt-get install "
+            + " ".join(absent)
+            + ")",
+            file=sys.stderr,
+        )
+        sys.exit(1)  # `make` tries again next time

@@ -14,7 +14,7 @@ import mimetypes
 import os
 import re
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from html import escape
 from pathlib import Path
@@ -27,6 +27,7 @@ from .files import atomic_output
 from .fit import overflows
 from .layouts import Layout
 from .page_ends import hyphenated_page_ends, no_hyphenation_css
+from .press import make_press_ready, output_intent_path
 from .profiles import OutputProfile
 from .render import HtmlDocument
 from .tagging import finish_tags
@@ -221,6 +222,13 @@ class PdfRenderer:
     def _refusal(self, sheet_path: Path) -> FactsheetError:
         return FactsheetError(sheet_path, None, f"refused to read {self.fetcher.refused[0]}")
 
+    def _press_finisher(self, source: Path) -> Callable[[Any], None] | None:
+        """For a print shop's profile, the conversion to CMYK with output intent and marks."""
+        if not self.profile.for_press:
+            return None
+        icc = output_intent_path(self.site.templates_dir)
+        return lambda pdf: make_press_ready(pdf, icc, source)
+
     def _options(self) -> dict[str, Any]:
         variant = None if self.profile.pdf_variant == "none" else self.profile.pdf_variant
         return {"pdf_variant": variant, "pdf_tags": variant is not None}
@@ -267,6 +275,7 @@ class PdfRenderer:
             original,
             self.profile.pdf_variant,
             self.site.templates_dir / "fonts",
+            self._press_finisher(sheet.path),
         )
         try:
             with atomic_output(target) as temporary:

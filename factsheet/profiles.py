@@ -16,6 +16,10 @@ from .config import PAPER_SIZES, Site
 from .locale import Locale
 
 DEFAULT_PROFILE = "screen"
+PRINT_PROFILE = "print"
+# A print shop's trim: an eighth of an inch of bleed on each side (9 pt), crop marks beyond it.
+PRINT_BLEED = "0.125in"
+PRINT_VARIANT = "pdf/x-4"
 # CLDR numbering systems and the CSS counter styles (WeasyPrint's predefined ones) that write
 # them; "latn" is CSS's decimal.
 COUNTER_STYLES = {
@@ -39,6 +43,13 @@ class OutputProfile:
     subfolder: str = ""
     bleed: str | None = None
     marks: str | None = None
+    # Stylesheets of templates/ this profile adds after the layout's (by file name).
+    stylesheets: tuple[str, ...] = ()
+
+    @property
+    def for_press(self) -> bool:
+        """Whether this profile's PDFs go to a print shop (PDF/X in CMYK, with bleed)."""
+        return self.pdf_variant.startswith("pdf/x-")
 
     def output_path(self, sheet_name: str, suffix: str = ".pdf") -> Path:
         """Where the file of the sheet named ``sheet_name`` is written."""
@@ -59,7 +70,7 @@ class OutputProfile:
         """Everything about the profile that shapes a file's bytes, for the manifest key."""
         return (
             f"profile {self.name} paper {self.paper} variant {self.pdf_variant} "
-            f"bleed {self.bleed} marks {self.marks}"
+            f"bleed {self.bleed} marks {self.marks} stylesheets {self.stylesheets}"
         )
 
     def page_css(self, locale: Locale) -> str:
@@ -117,15 +128,36 @@ def screen_profile(site: Site, out_dir: Path, pdf_variant: str) -> OutputProfile
     )
 
 
-PROFILES = {DEFAULT_PROFILE: screen_profile}
+def print_profile(site: Site, out_dir: Path, pdf_variant: str) -> OutputProfile:
+    """A print shop's PDFs: PDF/X-4 in CMYK with its output intent, 0.125 in of bleed and crop
+    marks, in ``print/`` under ``out_dir`` (``pdf_variant`` does not apply: it is PDF/X-4)."""
+    del pdf_variant
+    return OutputProfile(
+        name=PRINT_PROFILE,
+        out_dir=out_dir,
+        paper=site.paper,
+        pdf_variant=PRINT_VARIANT,
+        subfolder="print",
+        bleed=PRINT_BLEED,
+        # Drawn by factsheet.press outside the bleed, in registration colour: WeasyPrint's
+        # are RGB and inside the bleed.
+        marks=None,
+        stylesheets=("print.css",),
+    )
+
+
+PROFILES = {DEFAULT_PROFILE: screen_profile, PRINT_PROFILE: print_profile}
 
 
 def build_profile(
     site: Site,
     *,
-    name: str = DEFAULT_PROFILE,
+    name: str | None = None,
     out_dir: Path | None = None,
     pdf_variant: str | None = None,
 ) -> OutputProfile:
-    """The profile ``name`` for ``site``, with the command line's folder and variant if given."""
-    return PROFILES[name](site, out_dir or site.root / "dist", pdf_variant or site.pdf_variant)
+    """The profile ``name`` (default: the site's ``profile``) for ``site``, with the command
+    line's folder and variant if given."""
+    return PROFILES[name or site.profile](
+        site, out_dir or site.root / "dist", pdf_variant or site.pdf_variant
+    )

@@ -67,7 +67,9 @@ def render_document(
     """
     environment = template_environment(site.templates_dir)
     layout = site.layout(sheet.layout)
-    stylesheets = tuple(path.as_uri() for path in layout.stylesheets)
+    stylesheets = tuple(path.as_uri() for path in layout.stylesheets) + tuple(
+        (site.templates_dir / name).as_uri() for name in profile.stylesheets
+    )
     page_css = profile.page_css(sheet.locale) + markings_css(sheet, site)
     name = layout.template
     try:

@@ -36,7 +36,7 @@ import io
 import itertools
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -276,8 +276,9 @@ def describe_links(pdf: pikepdf.Pdf, locale: Locale) -> int:
     return count
 
 
-# The PDF/A variants, all tagged here (level a, and the u ones too), and so PDF/UA-1 as well.
-ACCESSIBLE_ARCHIVAL_VARIANTS = ("pdf/a-2a", "pdf/a-3a", "pdf/a-2u", "pdf/a-3u")
+# The PDF/A variants, all tagged here (level a, and the u ones too), and so PDF/UA-1 as well;
+# the print shop's PDF/X-4 is tagged too.
+ACCESSIBLE_ARCHIVAL_VARIANTS = ("pdf/a-2a", "pdf/a-3a", "pdf/a-2u", "pdf/a-3u", "pdf/x-4")
 
 # "/MCID 12/FactsheetText <feff…>" in a marked-content property list.
 _LOGICAL_TEXT = re.compile(
@@ -979,6 +980,7 @@ def finish_tags(
     source: str | None = None,
     variant: str | None = None,
     fonts_dir: Path | None = None,
+    finish: Callable[[pikepdf.Pdf], None] | None = None,
 ) -> bytes:
     """Close the gaps in a tagged PDF's structure tree; return the finished PDF's bytes.
 
@@ -986,6 +988,7 @@ def finish_tags(
     ``source`` names the PDF a translation is made from: recorded as the XMP ``dc:source``.
     ``variant`` is the PDF flavour (``pdf/a-2a``…): the PDF/A "a" ones declare PDF/UA-1 too.
     ``fonts_dir`` holds the bundled fonts, whose own data maps the glyphs of shaped scripts.
+    ``finish`` is given the PDF last, before it is saved (a print shop's conversion).
     The bytes are returned, not written: only the tool's own atomic writer writes into the
     output folder, so that a full disk is an ordinary error, not an abort inside QPDF.
     """
@@ -1010,6 +1013,8 @@ def finish_tags(
             # No dates, no editor: the metadata stays a function of the input.
             with pdf.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False) as meta:
                 meta["dc:source"] = source
+        if finish is not None:
+            finish(pdf)
         # Everything QPDF writes is a function of the input and these options; the defaults
         # are pinned so that a pikepdf upgrade cannot silently change the bytes.
         output = io.BytesIO()

@@ -80,10 +80,12 @@ class Watcher:
         out_dir: Path | None,
         pdf_variant: str | None,
         *,
+        profile_name: str | None = None,
         strict: bool = False,
         debug: bool = False,
     ) -> None:
         self.paths = paths
+        self.profile_option = profile_name
         self.debug = debug
         self.out_dir = out_dir
         self.variant_option = pdf_variant
@@ -97,7 +99,9 @@ class Watcher:
 
     def _builder(self, site: Site) -> Builder:
         # The command line's variant, else the (possibly just edited) settings' one.
-        profile = build_profile(site, out_dir=self.out_dir, pdf_variant=self.variant_option)
+        profile = build_profile(
+            site, name=self.profile_option, out_dir=self.out_dir, pdf_variant=self.variant_option
+        )
         return Builder(site, BuildOptions(profile=profile, strict=self.strict, debug=self.debug))
 
     @property
@@ -175,11 +179,20 @@ def watch_and_rebuild(
     out_dir: Path | None,
     pdf_variant: str | None,
     *,
+    profile_name: str | None = None,
     strict: bool = False,
     debug: bool = False,
 ) -> None:
     """Build once, then rebuild on every saved change until interrupted."""
-    watcher = Watcher(list(paths), site, out_dir, pdf_variant, strict=strict, debug=debug)
+    watcher = Watcher(
+        list(paths),
+        site,
+        out_dir,
+        pdf_variant,
+        profile_name=profile_name,
+        strict=strict,
+        debug=debug,
+    )
     watcher.rebuild(watcher.sheets)
     count = len(watcher.sheets)
     click.echo(f"watching {count} sheet{'s' * (count != 1)}; press Ctrl-C to stop", err=True)

@@ -86,9 +86,10 @@ def make_project(root: Path) -> Path:
 
 
 def _copy_or_link(source: str, target: str) -> None:
-    """Copy a template file, but hard-link the large Noto fonts (45 MB) when the file system
-    allows: no test writes to a font, and hundreds of test projects would copy them."""
-    if "/fonts/noto/" in source:
+    """Copy a template file, but hard-link the large Noto fonts (45 MB) and the print ICC
+    profile when the file system allows: no test writes to them, and hundreds of test
+    projects would copy them."""
+    if "/fonts/noto/" in source or "/press/" in source:
         try:
             os.link(source, target)
             return
