@@ -213,6 +213,11 @@ class FrontMatter:
         "across lines.",
         default=(),
     )
+    url: str | None = declare(
+        fields.WEB_ADDRESS,
+        "The sheet's web address (`https://www.state.gov/…`, at most 150 characters): printed "
+        "at the end with a QR code that leads to it, both links.",
+    )
     end_mark: bool | None = declare(
         fields.BOOLEAN,
         "`true` prints a centred `# # #` after the body (the default in `media-note`). A "

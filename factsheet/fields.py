@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import yaml
 
@@ -524,6 +525,26 @@ def moment(value: Any) -> datetime.datetime:
     return result
 
 
+# A QR code of this many characters still has modules a phone reads at 0.9 in (version 8).
+MAX_WEB_ADDRESS = 150
+
+
+def web_address(value: Any) -> str:
+    """An ``http`` or ``https`` address with a host, short enough for a printed QR code."""
+    address = text(value).strip()
+    parts = urlsplit(address)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"expected an http:// or https:// address, got {address!r}")
+    if any(char.isspace() for char in address):
+        raise ValueError(f"an address has no spaces: {address!r}")
+    if len(address) > MAX_WEB_ADDRESS:
+        raise ValueError(
+            f"the address is {len(address)} characters; a printed QR code stays readable up to "
+            f"{MAX_WEB_ADDRESS}: use a shorter address"
+        )
+    return address
+
+
 def number_between(low: int, high: int) -> Kind:
     """A whole number from ``low`` to ``high``."""
 
@@ -551,6 +572,11 @@ def one_of(*choices: str) -> Kind:
 TEXT = Kind(text, {"type": ["string", "number"], "minLength": 1}, reads_text=True)
 DATE = Kind(iso_date, {"type": "string", "format": "date", "pattern": _ISO_DATE.pattern})
 BOOLEAN = Kind(boolean, {"type": "boolean"})
+WEB_ADDRESS = Kind(
+    web_address,
+    {"type": "string", "format": "uri", "pattern": "^https?://", "maxLength": MAX_WEB_ADDRESS},
+    reads_text=True,
+)
 MOMENT = Kind(
     moment,
     {

@@ -75,6 +75,8 @@ DRAFT_TITLE = _("DRAFT: {title}")
 EMBARGO_MARKING = _("Embargoed until {time}, {date}")
 UPDATED_ON = _("Updated {date}")
 EMBLEM_OF = _("Emblem of {name}")
+WEB_VERSION = _("Online version")
+QR_CODE_OF = _("QR code for {address}")
 TRANSLATION_NOTICE = _(
     "This is a translation of the original English text, which is authoritative."
 )

@@ -23,8 +23,10 @@ from .config import Site
 from .content import Sheet
 from .errors import FactsheetError
 from .layouts import template_environment
+from .locale import QR_CODE_OF, WEB_VERSION
 from .markdown import Block, Body
 from .profiles import OutputProfile
+from .qr import qr_code_image
 from .running_title import HeaderFont, text_width
 
 WATERMARK_FONT = "PublicSans-Bold.ttf"
@@ -57,6 +59,17 @@ class HtmlDocument:
         return text + " " + self.page_css
 
 
+def web_version(sheet: Sheet) -> dict[str, str] | None:
+    """The QR code and words of the web-address block, for a sheet with a ``url``."""
+    if sheet.url is None:
+        return None
+    return {
+        "image": qr_code_image(sheet.url),
+        "alt": sheet.locale.translate(QR_CODE_OF).format(address=sheet.url),
+        "label": sheet.locale.translate(WEB_VERSION),
+    }
+
+
 def render_document(
     sheet: Sheet, body: Body, site: Site, profile: OutputProfile, *, for_browser: bool = False
 ) -> HtmlDocument:
@@ -79,6 +92,7 @@ def render_document(
             sheet=sheet,
             body_html=Markup(body.html),
             contact_html=Markup(body.contact_html),
+            web_version=web_version(sheet),
             # The end mark after the body and contact block: written last, or the layout's.
             end_mark=body.end_mark == "last" or (sheet.end_mark and not body.end_mark),
             generator=f"factsheet {__version__}",

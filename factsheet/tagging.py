@@ -765,6 +765,70 @@ def _move_one(instructions: list[Any], operators: list[str], order: list[int]) -
     return False
 
 
+def drop_duplicate_links(pdf: pikepdf.Pdf) -> int:
+    """Remove a link annotation that repeats another (same rectangle, same action) but hangs
+    under a non-Link element; return how many were removed.
+
+    WeasyPrint gives a link's anonymous boxes the link too: a picture inside ``<a>`` (a QR
+    code) gets a second annotation, over the same area, tagged as part of the Figure, which
+    PDF/UA forbids (an annotation outside any Link). The one inside the Link stays.
+    """
+    root = pdf.Root.StructTreeRoot
+    tree = _parent_tree(root)
+    dropped: set[int] = set()
+    for page in pdf.pages:
+        annotations = list(page.obj.get("/Annots", []))
+        kept: dict[tuple[Any, ...], Any] = {}
+        for annotation in annotations:
+            if annotation.get("/Subtype") != Name.Link or "/StructParent" not in annotation:
+                continue
+            action = annotation.get("/A", Dictionary())
+            key = (
+                tuple(float(value) for value in annotation.Rect),
+                str(action.get("/URI", "")),
+                repr(annotation.get("/Dest")),
+            )
+            kept.setdefault(key, []).append(annotation)
+        for group in kept.values():
+            in_links = [
+                a
+                for a in group
+                if tree.get(int(a.StructParent), Dictionary()).get("/S") == Name.Link
+            ]
+            if not in_links or len(group) < 2:
+                continue
+            for annotation in group:
+                if any(annotation.objgen == link.objgen for link in in_links):
+                    continue
+                element = tree[int(annotation.StructParent)]
+                element.K = Array(
+                    [
+                        kid
+                        for kid in _kids(element)
+                        if not (
+                            isinstance(kid, Dictionary)
+                            and kid.get("/Type") == Name.OBJR
+                            and kid.Obj.objgen == annotation.objgen
+                        )
+                    ]
+                )
+                dropped.add(int(annotation.StructParent))
+                page.obj.Annots = Array(
+                    [a for a in page.obj.Annots if a.objgen != annotation.objgen]
+                )
+    if dropped:
+        numbers = root.ParentTree.Nums
+        root.ParentTree.Nums = Array(
+            [
+                item
+                for i in range(0, len(numbers), 2)
+                if int(numbers[i]) not in dropped
+                for item in (numbers[i], numbers[i + 1])
+            ]
+        )
+    return len(dropped)
+
+
 def set_print_flags(pdf: pikepdf.Pdf) -> int:
     """Set the Print flag (bit 3) of every annotation: links are printed as they show."""
     count = 0
@@ -996,6 +1060,7 @@ def finish_tags(
         logical = read_logical_text(pdf)
         if "/StructTreeRoot" in pdf.Root:
             give_logical_text(pdf, logical)
+            drop_duplicate_links(pdf)
             join_continued_elements(pdf)
             add_header_scopes(pdf)
             drop_decorative_figures(pdf)

@@ -542,8 +542,9 @@ def is_draft(case: Case) -> bool:
 
 
 def contact_addresses(case: Case) -> set[str]:
-    """The link targets of the contact block: its email and web addresses."""
-    found = set()
+    """The link targets of the contact block (its email and web addresses) and of the sheet's
+    own web address (``url``), printed with its QR code."""
+    found = {front_matter(case.source)["url"]} if "url" in front_matter(case.source) else set()
     for line in front_matter(case.source).get("contact", []):
         found |= {f"mailto:{email}" for email in re.findall(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", line)}
         found |= set(re.findall(r"https?://\S+[^\s.,;:]", line))
@@ -1056,7 +1057,8 @@ def test_page_furniture_is_artifact_not_read(case: Case, tagged: Tagged) -> None
     assert re.sub(r"\s", "", footer) not in re.sub(r"\s", "", tagged.tree_text), (
         "the running footer is read aloud"
     )
-    printed = squeeze(f"{meta['title']} {agency} {Markdown.of(case.source).printed}")
+    web_address = front_matter(case.source).get("url", "")
+    printed = squeeze(f"{meta['title']} {agency} {Markdown.of(case.source).printed} {web_address}")
     for what, value in (("title", title), ("agency name", agency)):
         assert tree.count(squeeze(value)) == printed.count(squeeze(value)), (
             f"the running {what} is read aloud"

@@ -42,13 +42,13 @@ FM = "---\ntitle: T\ndate: 2010-06-11\n---\n"
 
 SHEET_FIELDS = (
     "title, date, layout, label, office, dateline, short_title, agency, tagline, emblem, "
-    "emblem_alt, partners, speaker, place, delivery, status, embargo, updated, contact, "
+    "emblem_alt, partners, speaker, place, delivery, status, embargo, updated, contact, url, "
     "end_mark, columns, lang, summary, translation_of, translation_notice, keywords, link_notes, "
     "max_pages"
 )
 SITE_FIELDS = (
     "agency, tagline, emblem, emblem_alt, disclaimer, government_domains, paper, lang, "
-    "translations, max_pages, link_notes, pdf_variant"
+    "translations, max_pages, link_notes, pdf_variant, profile"
 )
 VARIANTS = "pdf/ua-1, pdf/ua-2, pdf/a-2u, pdf/a-3u, pdf/a-2a, pdf/a-3a, none"
 

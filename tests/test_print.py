@@ -260,7 +260,7 @@ def test_print_pdfs_are_reproducible(project: Path, tmp_path: Path) -> None:
 def test_profile_print_in_settings_is_the_default(tmp_path: Path) -> None:
     project = make_project(tmp_path / "project")
     settings = project / "factsheet.yaml"
-    settings.write_text(settings.read_text() + "\nprofile: print\n")
+    settings.write_text(settings.read_text().replace("profile: screen", "profile: print"))
     write_sheet(project, "one", sheet_text("One"))
     result = run_cli(["pdf"], cwd=project)
     assert result.returncode == 0, result.stderr
