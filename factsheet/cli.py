@@ -361,6 +361,33 @@ def watch(
 
 
 @cli.command()
+@click.argument("book_file", type=click.Path(path_type=Path, dir_okay=False))
+@OUT
+@PROFILE
+@click.option("--force", is_flag=True, help="Rebuild even if nothing changed.")
+@pass_session
+def book(
+    session: Session, book_file: Path, out_dir: Path | None, profile_name: str | None, force: bool
+) -> None:
+    """Bind sheets into one briefing book: a cover, a contents page, each sheet from a
+    right-hand page (BOOK_FILE: title, subtitle, date, sheets; see README)."""
+    from .book import build_book, read_book  # noqa: PLC0415
+
+    site = session.site
+    started = time.perf_counter()
+    bound = read_book(book_file, site)
+    result = build_book(bound, site, session.profile(out_dir, None, profile_name), force=force)
+    elapsed = time.perf_counter() - started
+    if result.skipped:
+        click.echo(f"{display_path(result.path)} is up to date ({elapsed:.2f} s)", err=True)
+    else:
+        click.echo(
+            f"wrote {display_path(result.path)} ({pages_text(result.pages)}) in {elapsed:.2f} s",
+            err=True,
+        )
+
+
+@cli.command()
 @click.option(
     "--site", "of_site", is_flag=True, help="Describe factsheet.yaml instead of front matter."
 )

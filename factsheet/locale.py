@@ -77,6 +77,8 @@ UPDATED_ON = _("Updated {date}")
 EMBLEM_OF = _("Emblem of {name}")
 WEB_VERSION = _("Online version")
 QR_CODE_OF = _("QR code for {address}")
+BOOK_CONTENTS = _("Contents")
+BLANK_PAGE = _("This page intentionally left blank")
 TRANSLATION_NOTICE = _(
     "This is a translation of the original English text, which is authoritative."
 )

@@ -26,6 +26,7 @@ from .errors import FactsheetError, ProblemsError, display_path
 from .files import atomic_output
 from .fit import overflows
 from .layouts import Layout
+from .locale import Locale
 from .page_ends import hyphenated_page_ends, no_hyphenation_css
 from .press import make_press_ready, output_intent_path
 from .profiles import OutputProfile
@@ -185,16 +186,35 @@ class PdfRenderer:
         self, document: HtmlDocument, relocated: str, extra_css: tuple[str, ...] = ()
     ) -> weasyprint.Document:
         """Lay out ``document``, whose HTML relocated under ``PROJECT_URL`` is ``relocated``."""
-        sheet_path = document.sheet.path
+        return self.lay_out(
+            document.sheet.path,
+            relocated,
+            document.base_url,
+            (*document.stylesheets,),
+            (document.page_css, *extra_css),
+            document.decorative_images,
+        )
+
+    def lay_out(
+        self,
+        source: Path,
+        relocated: str,
+        base_url: str,
+        stylesheet_urls: tuple[str, ...],
+        css_texts: tuple[str, ...],
+        decorative_images: tuple[Path, ...] = (),
+    ) -> weasyprint.Document:
+        """Lay out HTML already relocated under ``PROJECT_URL`` with the stylesheets at
+        ``stylesheet_urls`` and then ``css_texts``; problems are reported against ``source``."""
         self._forget_changed_files()
         self.fetcher.refused.clear()
         html = self.weasyprint.HTML(
             string=relocated,
-            base_url=relocate(document.base_url, self.site),
+            base_url=relocate(base_url, self.site),
             url_fetcher=self.fetcher,
         )
-        stylesheets = [self._stylesheet(relocate(url, self.site)) for url in document.stylesheets]
-        stylesheets.extend(self._stylesheet(text=css) for css in (document.page_css, *extra_css))
+        stylesheets = [self._stylesheet(relocate(url, self.site)) for url in stylesheet_urls]
+        stylesheets.extend(self._stylesheet(text=css) for css in css_texts)
         with _weasyprint_log() as records:
             try:
                 laid_out = html.render(
@@ -204,9 +224,9 @@ class PdfRenderer:
                     **self._options(),
                 )
             except self.weasyprint.urls.FatalURLFetchingError:
-                raise self._refusal(sheet_path) from None
+                raise self._refusal(source) from None
         # A decorative image has alt="" on purpose; WeasyPrint logs it as missing alt text.
-        decorative = {relocate(path.as_uri(), self.site) for path in document.decorative_images}
+        decorative = {relocate(path.as_uri(), self.site) for path in decorative_images}
         failures = [
             record
             for record in records
@@ -216,7 +236,7 @@ class PdfRenderer:
         if failures:
             # Name files as the user knows them, relative to the project, not by virtual URL.
             reason = failures[0].getMessage().replace(PROJECT_URL, "").rstrip(": ")
-            raise FactsheetError(sheet_path, None, f"rendering failed: {reason}")
+            raise FactsheetError(source, None, f"rendering failed: {reason}")
         return laid_out
 
     def _refusal(self, sheet_path: Path) -> FactsheetError:
@@ -257,32 +277,47 @@ class PdfRenderer:
             raise ProblemsError(
                 FactsheetError(sheet.path, overflow.line, overflow.message) for overflow in outside
             )
+        original = (
+            self.profile.output_path(sheet.translation_of).name if sheet.translation_of else None
+        )
+        return self.save(
+            laid_out, sheet.path, target, relocated + document.page_css, sheet.locale, original
+        )
+
+    def save(
+        self,
+        laid_out: weasyprint.Document,
+        source: Path,
+        target: Path,
+        input_text: str,
+        locale: Locale,
+        original: str | None = None,
+    ) -> PdfResult:
+        """Write a laid-out document to ``target`` atomically, its tags finished.
+
+        ``input_text`` is what it was laid out from: the PDF's identifier is derived from it.
+        """
         # A stable identifier derived from the input keeps the output byte-for-byte reproducible.
-        identifier = hashlib.md5(
-            (relocated + document.page_css).encode(), usedforsecurity=False
-        ).hexdigest()
+        identifier = hashlib.md5(input_text.encode(), usedforsecurity=False).hexdigest()
         try:
             # Attachments are only fetched now, when the PDF is written.
             pdf_bytes = laid_out.write_pdf(pdf_identifier=identifier.encode(), **self._options())
         except self.weasyprint.urls.FatalURLFetchingError:
-            raise self._refusal(sheet.path) from None
-        original = (
-            self.profile.output_path(sheet.translation_of).name if sheet.translation_of else None
-        )
+            raise self._refusal(source) from None
         finished = finish_tags(
             pdf_bytes,
-            sheet.locale,
+            locale,
             original,
             self.profile.pdf_variant,
             self.site.templates_dir / "fonts",
-            self._press_finisher(sheet.path),
+            self._press_finisher(source),
         )
         try:
             with atomic_output(target) as temporary:
                 temporary.write_bytes(finished)
         except OSError as error:
             raise FactsheetError(
-                sheet.path, None, f"cannot write {display_path(target)}: {error.strerror}"
+                source, None, f"cannot write {display_path(target)}: {error.strerror}"
             ) from None
         return PdfResult(path=target, pages=len(laid_out.pages))
 

@@ -46,6 +46,7 @@ from pikepdf import Array, Dictionary, Name
 from . import fonts
 from .locale import Locale
 from .weasyprint_private import (
+    ARTIFACT_KEY,
     FOOTNOTE_AREA_ROLE,
     FOOTNOTE_ROLE,
     LOGICAL_TEXT_KEY,
@@ -260,12 +261,12 @@ def describe_links(pdf: pikepdf.Pdf, locale: Locale) -> int:
             annotation = kid.get("/Obj") if isinstance(kid, Dictionary) else None
             if annotation is None:
                 continue
-            # An address (/A /URI), or a place in the sheet (/Dest: a heading's anchor).
-            destination = annotation.get("/Dest")
-            target = (
-                (annotation.A.get("/URI") if "/A" in annotation else None)
-                or annotation.get("/Contents")
-                or (f"#{destination}" if isinstance(destination, pikepdf.String) else None)
+            # An address (/A /URI). A link to a place in the document (/Dest: a briefing
+            # book's contents) is read as its own words, which an /Alt would hide.
+            if "/Dest" in annotation and "/A" not in annotation:
+                break
+            target = (annotation.A.get("/URI") if "/A" in annotation else None) or annotation.get(
+                "/Contents"
             )
             if target is not None:
                 address = str(target)
@@ -356,6 +357,30 @@ def give_logical_text(pdf: pikepdf.Pdf, texts: dict[tuple[int, int], str]) -> in
 
 
 _SOURCE = Name("/" + SOURCE_KEY)
+_ARTIFACT = Name("/" + ARTIFACT_KEY)
+
+
+def drop_artifact_elements(pdf: pikepdf.Pdf) -> int:
+    """Take the elements made from ``data-artifact`` HTML out of the tree (their content then
+    becomes an artifact, by :func:`mark_page_furniture_as_artifacts`); return how many."""
+    count = 0
+    for element in list(_elements(pdf.Root.StructTreeRoot)):
+        if _ARTIFACT not in element:
+            continue
+        parent = element.get("/P")
+        if parent is not None and "/K" in parent:
+            parent.K = Array(
+                [
+                    kid
+                    for kid in _kids(parent)
+                    if not (isinstance(kid, Dictionary) and kid.objgen == element.objgen)
+                ]
+            )
+            count += 1
+    for candidate in pdf.objects:
+        if isinstance(candidate, Dictionary) and _ARTIFACT in candidate:
+            del candidate[_ARTIFACT]
+    return count
 
 
 def join_continued_elements(pdf: pikepdf.Pdf) -> int:
@@ -1060,6 +1085,7 @@ def finish_tags(
         logical = read_logical_text(pdf)
         if "/StructTreeRoot" in pdf.Root:
             give_logical_text(pdf, logical)
+            drop_artifact_elements(pdf)
             drop_duplicate_links(pdf)
             join_continued_elements(pdf)
             add_header_scopes(pdf)

@@ -135,6 +135,10 @@ def mark_logical_text(stream_class: Any) -> None:
 # The private key that carries, on each structure element, the identity of the HTML element
 # it was made from; the tagging stage joins the elements of one HTML element across pages.
 SOURCE_KEY = "FactsheetSource"
+# Marks a structure element made from an HTML element with ``data-artifact``: the tagging
+# stage takes it out of the tree, and its content becomes an artifact (a briefing book's
+# repeated mastheads).
+ARTIFACT_KEY = "FactsheetArtifact"
 
 
 def remember_source_elements(tags_module: Any) -> None:
@@ -145,8 +149,12 @@ def remember_source_elements(tags_module: Any) -> None:
     table that continues on the next page becomes two elements. This wraps that function: each
     element it yields gets ``/FactsheetSource``, the identity of its box's HTML element (unique
     while the document is written), which :func:`factsheet.tagging.join_continued_elements`
-    uses and removes. Applied once per process.
+    uses and removes. An element whose HTML element has a ``lang`` attribute (a briefing
+    book's sheet, a contents entry) gets its ``/Lang``; one with ``data-artifact`` gets
+    ``/FactsheetArtifact``. Applied once per process.
     """
+    import pydyf  # noqa: PLC0415 - WeasyPrint's PDF writer, imported with it
+
     if getattr(tags_module, "factsheet_sources", False):
         return
     build = tags_module._build_box_tree
@@ -156,6 +164,12 @@ def remember_source_elements(tags_module: Any) -> None:
         for element in build(box, *arguments):
             if source is not None and SOURCE_KEY not in element:
                 element[SOURCE_KEY] = id(source)
+                # The root's language is the document's (the catalog's /Lang).
+                language = source.get("lang") if source.tag != "html" else None
+                if language:
+                    element["Lang"] = pydyf.String(language)
+                if source.get("data-artifact") is not None:
+                    element[ARTIFACT_KEY] = "true"
             yield element
 
     tags_module._build_box_tree = build_remembering_sources
