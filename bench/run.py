@@ -213,6 +213,26 @@ def step(name: str) -> None:
     print(f"bench: {name}…", file=sys.stderr, flush=True)
 
 
+def book_build(project: Path, sheets: int = 50) -> tuple[float, int, int]:
+    """A briefing book of ``sheets`` of the project's sheets: (seconds, bytes, pages)."""
+    listed = sorted((project / "content").glob("*.md"))[:sheets]
+    book = project / "bench-book.yaml"
+    book.write_text(
+        "title: Benchmark Briefing Book\ndate: 2026-11-30\nsheets:\n"
+        + "".join(f"  - content/{path.name}\n" for path in listed)
+    )
+    command = [PYTHON, str(REPO / "build.py"), "book", book.name, "--force"]
+    seconds = min(run(command, project) for _ in range(2))
+    output = project / "dist" / "bench-book.pdf"
+    info = subprocess.run(
+        ["pdfinfo", str(output)], capture_output=True, text=True, check=True
+    ).stdout
+    pages = int(
+        next((line.split()[-1] for line in info.splitlines() if line.startswith("Pages:")), 0)
+    )
+    return seconds, output.stat().st_size, pages
+
+
 def main() -> None:
     """Run every measurement and print the table."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -246,6 +266,9 @@ def main() -> None:
 
     step("hostile sizes: 1 MB of quotes, 1,000 footnotes")
     check_per_mb, notes_seconds, notes_rss = hostile_sizes(project)
+
+    step("a 50-sheet briefing book")
+    book_seconds, book_bytes, book_pages = book_build(project)
 
     step("an Arabic and a Chinese sheet against an English one")
     scripts = scripts_per_sheet()
@@ -315,6 +338,13 @@ def main() -> None:
                 else f"{seconds / english:.2f}x English (target ≤ 2x)",
             )
         )
+    rows.append(
+        (
+            "briefing book of 50 sheets (factsheet book)",
+            f"{book_seconds:.1f} s, {book_bytes / 1024 / 1024:.1f} MB, {book_pages} pages",
+            "cover, contents, one process",
+        )
+    )
     if icc.exists():
         rows.append(
             ("PDF size, ICC sheet", f"{icc.stat().st_size / 1024:.0f} KB", "target ≤ 60 KB")
