@@ -221,9 +221,10 @@ def book_build(project: Path, sheets: int = 50) -> tuple[float, int, int]:
         "title: Benchmark Briefing Book\ndate: 2026-11-30\nsheets:\n"
         + "".join(f"  - content/{path.name}\n" for path in listed)
     )
-    command = [PYTHON, str(REPO / "build.py"), "book", book.name, "--force"]
+    # Its own folder: dist/ holds the sheets whose sizes are measured.
+    command = [PYTHON, str(REPO / "build.py"), "book", book.name, "--force", "--out", "books"]
     seconds = min(run(command, project) for _ in range(2))
-    output = project / "dist" / "bench-book.pdf"
+    output = project / "books" / "bench-book.pdf"
     info = subprocess.run(
         ["pdfinfo", str(output)], capture_output=True, text=True, check=True
     ).stdout

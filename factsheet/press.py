@@ -12,7 +12,9 @@ saved:
   converter cannot read is refused with an error naming it;
 - the output intent embeds the CMYK profile (:data:`OUTPUT_INTENT`);
 - the crop marks are drawn outside the bleed, in the registration colour (every plate), as
-  artifacts, and the MediaBox grows to hold them.
+  artifacts, and the MediaBox grows to hold them;
+- link annotations are not printable (PDF/X allows none inside the bleed); they still work on
+  screen.
 
 The profile is Ghostscript's "Artifex CMYK SWOP Profile" (``default_cmyk.icc``, Debian
 ``libgs-common``, AGPL-3.0-or-later as part of Ghostscript): a free profile for the U.S. web
@@ -102,6 +104,7 @@ def make_press_ready(pdf: pikepdf.Pdf, icc_path: Path, source: Path) -> None:
         page.obj.Contents = pdf.make_stream(converted)
         _cmyk_group(page.obj)
         _add_crop_marks(pdf, page.obj)
+        _links_not_printed(page.obj)
     _add_output_intent(pdf, icc)
     _stable_document_id(pdf)
 
@@ -282,6 +285,15 @@ def _zlib(data: bytes) -> bytes:
     import zlib  # noqa: PLC0415
 
     return zlib.compress(data, 6)
+
+
+def _links_not_printed(page: Any) -> None:
+    """Clear the Print flag of link annotations: PDF/X allows no printable annotation inside
+    the bleed but trap networks and printer's marks. Links have no appearance to print; they
+    stay clickable on screen."""
+    for annotation in page.get("/Annots", []):
+        if annotation.get("/Subtype") == Name.Link:
+            annotation.F = int(annotation.get("/F", 0)) & ~4
 
 
 def _add_crop_marks(pdf: pikepdf.Pdf, page: Any) -> None:

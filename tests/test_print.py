@@ -231,10 +231,16 @@ def test_crop_marks_are_registration_colour_artifacts(project: Path) -> None:
         assert instructions[opened][0][0] == "/Artifact"
 
 
-def test_the_print_profile_keeps_the_tags(project: Path) -> None:
+def test_the_print_profile_keeps_the_tags_and_links_but_prints_no_annotation(
+    project: Path,
+) -> None:
     with pikepdf.open(project / "dist" / "print" / "international-criminal-court.pdf") as pdf:
         assert "/StructTreeRoot" in pdf.Root
         assert str(pdf.Root.Lang) == "en"
+        annotations = [annotation for page in pdf.pages for annotation in page.Annots]
+        assert annotations  # the links still work on screen
+        # PDF/X: no printable annotation inside the bleed (links have nothing to print).
+        assert not [annotation for annotation in annotations if int(annotation.get("/F", 0)) & 4]
 
 
 def test_the_screen_profile_is_unchanged(project: Path) -> None:
