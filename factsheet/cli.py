@@ -360,6 +360,39 @@ def watch(
     )
 
 
+@cli.command(name="new")
+@click.argument("name")
+@click.option(
+    "--layout",
+    default=None,
+    help="The kind of document: a layout of templates/layouts/ (default: fact-sheet).",
+)
+@click.option(
+    "--lang", default=None, help="The sheet's language, a BCP 47 tag (default: the site's)."
+)
+@pass_session
+def new_command(session: Session, name: str, layout: str | None, lang: str | None) -> None:
+    """Start a sheet: write content/NAME.md with its front matter and a skeleton body."""
+    import datetime  # noqa: PLC0415
+
+    from .layouts import DEFAULT_LAYOUT  # noqa: PLC0415
+    from .scaffold import new_sheet  # noqa: PLC0415
+
+    if lang is not None:
+        try:
+            lang = fields.language_tag(lang)
+        except ValueError as error:
+            raise click.BadParameter(str(error), param_hint="--lang") from None
+    # The clock is read here, for a suggestion the author confirms; never in a build.
+    today = datetime.date.today()
+    path = new_sheet(session.site, name, layout or DEFAULT_LAYOUT, lang, today)
+    shown = display_path(path)
+    click.echo(f"wrote {shown}: set its title and date, write its text, then:")
+    click.echo(
+        f"  factsheet preview {shown}     (or: factsheet check {shown} && factsheet pdf {shown})"
+    )
+
+
 @cli.command()
 @click.argument("book_file", type=click.Path(path_type=Path, dir_okay=False))
 @OUT
