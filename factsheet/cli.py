@@ -360,6 +360,59 @@ def watch(
     )
 
 
+@cli.command()
+@PATHS
+@OUT
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0.1),
+    default=15.0,
+    show_default=True,
+    help="Seconds to wait for each address.",
+)
+@click.option(
+    "--cache-hours",
+    type=click.FloatRange(min=0),
+    default=24.0,
+    show_default=True,
+    help="Trust a result this long (kept in the output folder); 0 asks again.",
+)
+@pass_session
+def links(
+    session: Session,
+    paths: tuple[Path, ...],
+    out_dir: Path | None,
+    timeout: float,
+    cache_hours: float,
+) -> None:
+    """Check that every web address the sheets print still answers (the only command that
+    uses the network). Dead addresses are errors (exit status 1), redirects warnings."""
+    from .links import check_addresses, citations, report  # noqa: PLC0415
+
+    site = session.site
+    sheets = find_sheets(paths, site)
+    found = citations(sheets, site)
+    results = check_addresses(
+        [citation.address for citation in found],
+        out_dir or site.root / "dist",
+        timeout=timeout,
+        max_age_hours=cache_hours,
+    )
+    errors, warnings = report(found, results)
+    for line in (*warnings, *errors):
+        click.echo(line, err=True)
+    addresses = {citation.address for citation in found}
+    dead = sum(results[address].dead for address in addresses)
+    moved = sum(results[address].moved for address in addresses)
+    click.echo(
+        f"checked {len(addresses)} address{'es' * (len(addresses) != 1)} in {len(sheets)} "
+        f"sheet{'s' * (len(sheets) != 1)}: {dead} dead, {moved} moved",
+        err=True,
+    )
+    if errors:
+        sys.exit(1)
+
+
 @cli.command(name="new")
 @click.argument("name")
 @click.option(
