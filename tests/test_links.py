@@ -3,6 +3,7 @@ answers 200, 301, 404 and 500, and one that never answers in time."""
 
 from __future__ import annotations
 
+import contextlib
 import http.server
 import threading
 import time
@@ -13,13 +14,15 @@ import pytest
 from helpers import make_project, run_cli, write_sheet
 
 
+# The paths the server was asked for, in order.
+ASKED: list[str] = []
+
+
 class Handler(http.server.BaseHTTPRequestHandler):
     """200 /ok, 301 /moved → /ok, 404 /missing, 500 /broken, /slow after 3 s."""
 
-    asked: list[str] = []
-
-    def do_GET(self) -> None:  # noqa: N802 - http.server's name
-        Handler.asked.append(self.path)
+    def do_GET(self) -> None:
+        ASKED.append(self.path)
         if self.path == "/slow":
             time.sleep(3)
         status = {"/ok": 200, "/moved": 301, "/missing": 404, "/broken": 500}.get(self.path, 200)
@@ -28,10 +31,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.send_header("Location", "/ok")
         self.send_header("Content-Length", "2")
         self.end_headers()
-        try:
+        with contextlib.suppress(OSError):  # the checker gave up (the slow page)
             self.wfile.write(b"ok")
-        except OSError:
-            pass  # the checker gave up (the slow page)
 
     def log_message(self, *arguments: object) -> None:
         pass
@@ -89,14 +90,14 @@ def test_results_are_kept_for_the_cache_time(server: str, tmp_path: Path) -> Non
     write_sheet(project, "links", text)
     assert run_cli(["links"], cwd=project).returncode == 1
     assert (project / "dist" / ".factsheet-links.json").is_file()
-    Handler.asked.clear()
+    ASKED.clear()
     again = run_cli(["links"], cwd=project)
     assert again.returncode == 1  # the dead ones are still reported, from the cache
     assert f"404 {server}/missing" in again.stderr
-    assert Handler.asked == []  # and nothing was asked
+    assert ASKED == []  # and nothing was asked
     fresh = run_cli(["links", "--cache-hours", "0"], cwd=project)
     assert fresh.returncode == 1
-    assert sorted(set(Handler.asked)) == ["/broken", "/missing", "/moved", "/ok"]
+    assert sorted(set(ASKED)) == ["/broken", "/missing", "/moved", "/ok"]
 
 
 def test_all_alive_exits_0_and_a_build_never_asks(server: str, tmp_path: Path) -> None:
@@ -104,10 +105,10 @@ def test_all_alive_exits_0_and_a_build_never_asks(server: str, tmp_path: Path) -
     write_sheet(
         project, "fine", f"---\ntitle: Fine\ndate: 2026-11-30\n---\nSee [it]({server}/ok).\n"
     )
-    Handler.asked.clear()
+    ASKED.clear()
     built = run_cli(["pdf"], cwd=project)
     assert built.returncode == 0, built.stderr
-    assert Handler.asked == []  # building never touches the network
+    assert ASKED == []  # building never touches the network
     result = run_cli(["links", "--out", "elsewhere"], cwd=project)
     assert result.returncode == 0, result.stderr
     assert result.stderr.strip() == "checked 1 address in 1 sheet: 0 dead, 0 moved"
