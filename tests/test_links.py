@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 from helpers import make_project, run_cli, write_sheet
 
-
 # The paths the server was asked for, in order.
 ASKED: list[str] = []
 
