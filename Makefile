@@ -5,15 +5,33 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: pdf html check test lint golden bench clean fonts
+.PHONY: pdf html check test lint golden bench clean fonts lock
 
-$(STAMP): pyproject.toml
+# Every Python dependency is pinned, with its hashes, in requirements/: build.txt for building
+# (and the build backend, so the project itself installs from the lock), test.txt adds the test
+# and lint tools. Refresh both after a change of dependencies: `make lock`.
+$(STAMP): pyproject.toml requirements/build.txt
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet --require-hashes --no-deps -r requirements/build.txt
+	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
 	$(BIN)/python -m factsheet.locale
 	touch $(STAMP)
+
+$(TEST_STAMP): $(STAMP) requirements/test.txt
+	$(BIN)/pip install --quiet --require-hashes --no-deps -r requirements/test.txt
+	touch $(TEST_STAMP)
+
+PIP_COMPILE := pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras \
+	--no-emit-index-url --no-emit-find-links
+lock:
+	$(PYTHON) -m venv .lock-venv && .lock-venv/bin/pip install --quiet pip-tools
+	.lock-venv/bin/$(PIP_COMPILE) --output-file requirements/build.txt \
+		pyproject.toml requirements/backend.in
+	.lock-venv/bin/$(PIP_COMPILE) --extra test --constraint requirements/build.txt \
+		--output-file requirements/test.txt pyproject.toml requirements/backend.in
+	rm -rf .lock-venv
 
 # The Noto fonts (Debian fonts-noto-core, fonts-noto-cjk) copied into templates/fonts/noto/,
 # and the print profile's CMYK ICC profile (Debian libgs-common) into templates/press/, once;
@@ -35,15 +53,15 @@ check: fonts
 	$(BIN)/python build.py check
 
 # On every core (pytest-xdist): the suite is long enough to want it.
-test: fonts
+test: fonts $(TEST_STAMP)
 	$(BIN)/python -m pytest -n auto
 
-lint: $(STAMP)
+lint: $(TEST_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check factsheet tests build.py bench
 	$(BIN)/mypy
 
-golden: $(STAMP)
+golden: fonts $(TEST_STAMP)
 	FACTSHEET_UPDATE_GOLDEN=1 $(BIN)/python -m pytest -p no:xdist tests/test_golden.py
 
 bench: $(STAMP)
