@@ -375,3 +375,28 @@ def test_image_attributes_outside_the_supported_ones_are_refused(in_project: Pat
         f"content/i.md:5: image 'p.png': attribute `onload` is not supported; the attributes "
         f"are {supported}",
     ]
+
+
+def test_factsheet_yaml_shows_the_defaults_or_says_it_does_not() -> None:
+    """Each value in the shipped factsheet.yaml is the field's default (for the words that
+    default to the English catalog's, those words), or the comment above it says "this
+    project's choice"; and every field is there, so the file documents them all."""
+    import yaml
+
+    from factsheet.config import SiteSettings
+    from factsheet.fields import declared_fields
+
+    text = (PROJECT_ROOT / "factsheet.yaml").read_text(encoding="utf-8")
+    values = yaml.safe_load(text)
+    english = locale_module.locale_for("en")
+    words = {"agency": english.agency, "tagline": english.tagline, "disclaimer": english.disclaimer}
+    for field in declared_fields(SiteSettings):
+        assert field.name in values, f"{field.name} is not in factsheet.yaml"
+        value = values[field.name]
+        default = words.get(field.name, field.default)
+        if value == default or (isinstance(default, tuple) and list(default) == value):
+            continue
+        comment = text[: text.index(f"\n{field.name}:")].rsplit("\n\n", 1)[-1]
+        assert "this project's choice" in comment.lower(), (
+            f"{field.name}: {value!r} is not the default"
+        )
