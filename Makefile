@@ -15,7 +15,8 @@ TEST_STAMP := $(VENV)/.installed-test
 $(STAMP): pyproject.toml requirements/build.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --require-hashes --no-deps -r requirements/build.txt
-	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
+	# -qq: setuptools prints a notice on every editable install, whatever the project says.
+	$(BIN)/pip install -qq --no-deps --no-build-isolation -e .
 	$(BIN)/python -m factsheet.locale
 	touch $(STAMP)
 
