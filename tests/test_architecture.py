@@ -20,8 +20,10 @@ from helpers import (
     flat,
     front_matter,
     invoke,
+    make_project,
     page_texts,
     pdftotext,
+    run_cli,
     run_python,
     sheet_text,
     write_sheet,
@@ -400,3 +402,35 @@ def test_factsheet_yaml_shows_the_defaults_or_says_it_does_not() -> None:
         assert "this project's choice" in comment.lower(), (
             f"{field.name}: {value!r} is not the default"
         )
+
+
+def test_the_pre_commit_hook_checks_changed_content_files(tmp_path: Path) -> None:
+    import yaml
+
+    (hook,) = yaml.safe_load((PROJECT_ROOT / ".pre-commit-hooks.yaml").read_text("utf-8"))
+    assert hook["id"] == "factsheet-check" and hook["pass_filenames"] is True
+    assert re.match(hook["files"], "content/water.md")
+    assert not re.match(hook["files"], "templates/base.html")
+    # What pre-commit runs: the entry with the changed files; a bad one fails the commit.
+    project = make_project(tmp_path / "project")
+    (project / "content" / "good.md").write_text("---\ntitle: G\ndate: 2020-01-02\n---\nOk.\n")
+    (project / "content" / "bad.md").write_text("---\ntitle: B\n---\nOk.\n")
+    command, subcommand = hook["entry"].split()
+    assert command == "factsheet"
+    good = run_cli([subcommand, "content/good.md"], cwd=project)
+    assert good.returncode == 0
+    bad = run_cli([subcommand, "content/good.md", "content/bad.md"], cwd=project)
+    assert bad.returncode == 1 and "content/bad.md:1: missing required field `date`" in bad.stderr
+
+
+def test_the_ci_example_builds_shards_into_their_own_folders() -> None:
+    import yaml
+
+    workflow = yaml.safe_load((PROJECT_ROOT / "docs" / "ci" / "github-actions.yml").read_text())
+    build = workflow["jobs"]["build"]
+    shards = build["strategy"]["matrix"]["shard"]
+    assert shards == list(range(1, len(shards) + 1))
+    run = next(step["run"] for step in build["steps"] if "--shard" in step.get("run", ""))
+    assert f"--shard ${{{{ matrix.shard }}}}/{len(shards)}" in run
+    assert "--out dist/shard-${{ matrix.shard }}" in run
+    assert workflow["jobs"]["gather"]["needs"] == "build"
