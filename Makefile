@@ -20,8 +20,12 @@ $(STAMP): pyproject.toml requirements/build.txt
 	$(BIN)/python -m factsheet.locale
 	touch $(STAMP)
 
+# The Nu Html Checker (npm vnu-jar, run with the machine's Java) checks the web version.
+VNU_VERSION := 26.9.27
+
 $(TEST_STAMP): $(STAMP) requirements/test.txt
 	$(BIN)/pip install --quiet --require-hashes --no-deps -r requirements/test.txt
+	npm install --silent --no-audit --no-fund --prefix $(VENV)/npm vnu-jar@$(VNU_VERSION)
 	touch $(TEST_STAMP)
 
 PIP_COMPILE := pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras \

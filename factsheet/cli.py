@@ -43,7 +43,6 @@ from .pipeline import (
     find_sheets,
     in_shard,
     pages_text,
-    write_html,
     write_pdfs,
 )
 from .profiles import DEFAULT_PROFILE, OutputProfile, build_profile
@@ -293,12 +292,16 @@ def pdf(
 @STRICT
 @pass_session
 def html(session: Session, paths: tuple[Path, ...], out_dir: Path | None, strict: bool) -> None:
-    """Write the HTML document each PDF is rendered from (opens in a browser)."""
+    """Write the web version: DIR/html/, a page per sheet with its PDF beside it, an index,
+    and the stylesheets, fonts and pictures they use, all linked relatively (a folder to move
+    or serve as it is)."""
+    from .web import write_site  # noqa: PLC0415
+
     site = session.site
-    outcomes = write_html(
+    outcomes = write_site(
         find_sheets(paths, site),
         site,
-        session.profile(out_dir),
+        session.profile(out_dir, None, "screen"),
         strict=strict,
         debug=session.debug,
     )

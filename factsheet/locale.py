@@ -78,6 +78,8 @@ EMBLEM_OF = _("Emblem of {name}")
 WEB_VERSION = _("Online version")
 QR_CODE_OF = _("QR code for {address}")
 BOOK_CONTENTS = _("Contents")
+PDF_VERSION = _("Print version (PDF)")
+WEB_SHEETS = _("Fact sheets")
 BLANK_PAGE = _("This page intentionally left blank")
 TRANSLATION_NOTICE = _(
     "This is a translation of the original English text, which is authoritative."

@@ -30,7 +30,6 @@ from .errors import (
 )
 from .files import (
     HARFBUZZ_SUBSET_HINT,
-    atomic_output,
     harfbuzz_subset_missing,
     remove_stale_temporaries,
     stop_if_asked,
@@ -227,26 +226,6 @@ def _sheet_failure(outcome: Outcome, debug: bool) -> Iterator[None]:
         if debug:
             raise
         outcome.error = unexpected(outcome.source, error)
-
-
-def write_html(
-    paths: list[Path],
-    site: Site,
-    profile: OutputProfile,
-    *,
-    strict: bool = False,
-    debug: bool = False,
-) -> Iterator[Outcome]:
-    """Write each sheet's HTML document, stylesheets linked, to the profile's folder."""
-    for path in paths:
-        outcome = Outcome(source=path)
-        with _sheet_failure(outcome, debug):
-            prepared = prepare(path, site, profile, strict=strict, for_browser=True)
-            target = profile.output_path(path.stem, ".html")
-            with atomic_output(target) as temporary:
-                temporary.write_text(prepared.document.html, encoding="utf-8")
-            outcome.output, outcome.warnings = target, prepared.warnings
-        yield outcome
 
 
 def in_shard(path: Path, shard: tuple[int, int] | None) -> bool:

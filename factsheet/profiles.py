@@ -55,6 +55,10 @@ class OutputProfile:
         """Where the file of the sheet named ``sheet_name`` is written."""
         return self.folder / f"{sheet_name}{suffix}"
 
+    def site_path(self, sheet_name: str, suffix: str = ".html") -> Path:
+        """Where the web version (``factsheet html``) writes a sheet's page, or its PDF."""
+        return self.folder / "html" / f"{sheet_name}{suffix}"
+
     @property
     def folder(self) -> Path:
         """The folder this profile writes into (its manifest lives there too)."""

@@ -23,7 +23,7 @@ from .config import Site
 from .content import Sheet
 from .errors import FactsheetError
 from .layouts import template_environment
-from .locale import QR_CODE_OF, WEB_VERSION
+from .locale import PDF_VERSION, QR_CODE_OF, WEB_VERSION
 from .markdown import Block, Body
 from .profiles import OutputProfile
 from .qr import qr_code_image
@@ -75,8 +75,9 @@ def render_document(
 ) -> HtmlDocument:
     """Render the full HTML document of ``sheet`` in its layout.
 
-    ``for_browser`` links the stylesheets and embeds the page CSS in the HTML itself, so that
-    the file opens in a browser; the PDF stage is given them separately.
+    ``for_browser`` links the stylesheets and the PDF (the web version); the page CSS, which
+    only paper has a use for (page size, running header, page numbers), is left out. The PDF
+    stage is given the stylesheets and the page CSS separately.
     """
     environment = template_environment(site.templates_dir)
     layout = site.layout(sheet.layout)
@@ -97,8 +98,9 @@ def render_document(
             end_mark=body.end_mark == "last" or (sheet.end_mark and not body.end_mark),
             generator=f"factsheet {__version__}",
             stylesheet_links=stylesheets if for_browser else (),
-            # css_string() escapes < and &, so the CSS cannot end the <style> element.
-            page_style=Markup(page_css) if for_browser else "",
+            # The web version links its PDF, which sits beside it.
+            pdf_link=profile.output_path(sheet.name).name if for_browser else "",
+            pdf_words=sheet.locale.translate(PDF_VERSION),
         )
     except jinja2.TemplateSyntaxError as error:
         raise FactsheetError(

@@ -119,11 +119,11 @@ class _LinkFinder(HTMLParser):
 
 
 def test_html_writes_document_with_working_stylesheet(in_project: Path) -> None:
-    """`factsheet html` writes dist/<name>.html whose stylesheet link opens from disk."""
+    """`factsheet html` writes dist/html/<name>.html whose stylesheet links, relative, open."""
     write_sheet(in_project, "consular", GOOD_SHEET)
     result = invoke("html", "content/consular.md")
     assert result.exit_code == 0, result.output
-    page = in_project / "dist" / "consular.html"
+    page = in_project / "dist" / "html" / "consular.html"
     assert page.is_file()
     html = page.read_text(encoding="utf-8")
     assert "Consular Services Overview" in html
@@ -132,8 +132,8 @@ def test_html_writes_document_with_working_stylesheet(in_project: Path) -> None:
     assert finder.stylesheets, "no stylesheet link"
     for href in finder.stylesheets:
         parts = urlsplit(href)
-        assert parts.scheme == "file", href
-        assert Path(unquote(parts.path)).is_file(), href
+        assert not parts.scheme and not href.startswith("/"), href
+        assert (page.parent / unquote(parts.path)).is_file(), href
 
 
 def test_unknown_pdf_variant_lists_choices(in_project: Path) -> None:

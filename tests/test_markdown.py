@@ -35,8 +35,9 @@ class Spans(HTMLParser):
         if tag in ("span", "a") and self._open:
             name, parts = self._open.pop()
             text = "".join(parts)
-            if name:
-                self.texts.setdefault(name, []).append(text)
+            # By each of its classes: a link's note is `note link-note`.
+            for each in (name or "").split():
+                self.texts.setdefault(each, []).append(text)
             if self._open:
                 self._open[-1][1].append(text)
 

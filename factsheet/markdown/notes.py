@@ -81,16 +81,19 @@ class _Numbering:
                 output.extend(self.link_note(children, index, in_note))
         return output
 
-    def new_note(self, children: list[Token]) -> Token:
+    def new_note(self, children: list[Token], *, link: bool = False) -> Token:
         self.body.note_count += 1
         note = Token("note", "span", 0)
         note.children = children
         note.meta["line"] = self.line
+        # A link's note (its address): on screen the link is clickable and the note hidden.
+        note.meta["link"] = link
         return note
 
-    def repeated(self, number: int) -> Token:
+    def repeated(self, number: int, *, link: bool = False) -> Token:
         call = Token("note_call", "span", 0)
         call.meta["number"] = number
+        call.meta["link"] = link
         return call
 
     def footnote(self, token: Token, in_note: bool) -> list[Token]:
@@ -144,7 +147,7 @@ class _Numbering:
             if not needs_address:
                 return []
             if href in self.note_of_address:
-                return [self.repeated(self.note_of_address[href])]
+                return [self.repeated(self.note_of_address[href], link=True)]
         parts: list[Token] = []
         if needs_address:
             self.note_of_address.setdefault(href, self.body.note_count + 1)
@@ -154,8 +157,8 @@ class _Numbering:
         if self.document.sheet.link_notes == "endnotes":
             number = self.body.note_count = self.body.note_count + 1
             self.endnotes.append((number, parts))
-            return [self.repeated(number)]
-        return [self.new_note(parts)]
+            return [self.repeated(number, link=True)]
+        return [self.new_note(parts, link=True)]
 
     def endnotes_tokens(self) -> list[Token]:
         """The "Links" section at the end of the sheet: each endnote by its number."""

@@ -42,11 +42,13 @@ class PrintRenderer(RendererHTML):
         """A note, in place: the stylesheet floats it to the foot of the page."""
         inner = self.renderInline(tokens[idx].children or [], options, env)
         line = tokens[idx].meta.get("line")
-        return f'<span class="note" data-line="{line}">{inner}</span>'
+        classes = "note link-note" if tokens[idx].meta.get("link") else "note"
+        return f'<span class="{classes}" data-line="{line}">{inner}</span>'
 
     def note_call(self, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
         """A note cited again: its number, not the note a second time."""
-        return f'<span class="note-call">{tokens[idx].meta["number"]}</span>'
+        classes = "note-call link-note" if tokens[idx].meta.get("link") else "note-call"
+        return f'<span class="{classes}">{tokens[idx].meta["number"]}</span>'
 
     def endnotes(self, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
         """The link notes gathered at the end (`link_notes: endnotes`), by their numbers."""
