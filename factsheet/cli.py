@@ -477,6 +477,46 @@ def book(
 
 
 @cli.command()
+@PATHS
+@OUT
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=8765,
+    show_default=True,
+    help="Port on 127.0.0.1 (0: any free one).",
+)
+@STRICT
+@pass_session
+def preview(
+    session: Session, paths: tuple[Path, ...], out_dir: Path | None, port: int, strict: bool
+) -> None:
+    """Show the sheets' PDFs in a browser page on 127.0.0.1 that reloads on every rebuild
+    (watch's warm renderer) and shows the errors of a failed one, until Ctrl-C."""
+    from .preview import PreviewState, address, serve  # noqa: PLC0415
+    from .watch import watch_and_rebuild  # noqa: PLC0415
+
+    state = PreviewState()
+
+    def ready(_watcher: object) -> None:
+        server = serve(state, port)
+        click.echo(f"preview: open {address(server)} in a browser", err=True)
+
+    watch_and_rebuild(
+        paths,
+        session.site,
+        out_dir,
+        None,
+        profile_name="screen",
+        strict=strict,
+        debug=session.debug,
+        listener=state.built,
+        on_problem=state.failed,
+        on_ready=ready,
+    )
+
+
+@cli.command()
 @click.option(
     "--site", "of_site", is_flag=True, help="Describe factsheet.yaml instead of front matter."
 )

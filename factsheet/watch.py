@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from urllib.parse import quote
 
@@ -83,9 +83,12 @@ class Watcher:
         profile_name: str | None = None,
         strict: bool = False,
         debug: bool = False,
+        listener: Callable[[Outcome], None] | None = None,
     ) -> None:
         self.paths = paths
         self.profile_option = profile_name
+        # Told of every sheet's outcome (the preview server shows the new PDF or the errors).
+        self.listener = listener
         self.debug = debug
         self.out_dir = out_dir
         self.variant_option = pdf_variant
@@ -120,6 +123,8 @@ class Watcher:
             started = time.perf_counter()
             outcome = self.builder.build_one(path)
             elapsed = time.perf_counter() - started
+            if self.listener is not None:
+                self.listener(outcome)
             for warning in outcome.warnings:
                 click.echo(warning.format(), err=True)
             if outcome.error is not None or outcome.output is None:
@@ -182,8 +187,16 @@ def watch_and_rebuild(
     profile_name: str | None = None,
     strict: bool = False,
     debug: bool = False,
+    listener: Callable[[Outcome], None] | None = None,
+    on_problem: Callable[[str], None] | None = None,
+    on_ready: Callable[[Watcher], None] | None = None,
 ) -> None:
-    """Build once, then rebuild on every saved change until interrupted."""
+    """Build once, then rebuild on every saved change until interrupted.
+
+    ``listener`` is told of each sheet's outcome, ``on_problem`` of a change that could not be
+    built (a settings file that cannot be read), ``on_ready`` of the watcher after the first
+    build (the preview server starts then).
+    """
     watcher = Watcher(
         list(paths),
         site,
@@ -192,8 +205,11 @@ def watch_and_rebuild(
         profile_name=profile_name,
         strict=strict,
         debug=debug,
+        listener=listener,
     )
     watcher.rebuild(watcher.sheets)
+    if on_ready is not None:
+        on_ready(watcher)
     count = len(watcher.sheets)
     click.echo(f"watching {count} sheet{'s' * (count != 1)}; press Ctrl-C to stop", err=True)
     watched = [site.content_dir, site.templates_dir, site.config_path, site.emblem_path, *paths]
@@ -203,11 +219,16 @@ def watch_and_rebuild(
                 watcher.on_change([Path(name) for _, name in changes])
             except FactsheetError as error:
                 click.echo(error.format_message(), err=True)
+                if on_problem is not None:
+                    on_problem(error.format_message())
             except Exception as error:
                 # Whatever a change does (a settings file that cannot be read, say), watching
                 # goes on; --debug shows the traceback instead.
                 if debug:
                     raise
-                click.echo(unexpected(site.config_path, error).format_message(), err=True)
+                message = unexpected(site.config_path, error).format_message()
+                click.echo(message, err=True)
+                if on_problem is not None:
+                    on_problem(message)
     except KeyboardInterrupt:
         click.echo("stopped watching", err=True)
