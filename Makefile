@@ -11,11 +11,11 @@ TEST_STAMP := $(VENV)/.installed-test
 
 # Every Python dependency is pinned, with its hashes, in requirements/: build.txt for building
 # (and the build backend, so the project itself installs from the lock), test.txt adds the test
-# and lint tools. Refresh both after a change of dependencies: `make lock`.
+# and lint tools. Refresh both after a change of dependencies: `make lock`. The project itself
+# installs with -qq: setuptools prints a notice on every editable install, whatever the project.
 $(STAMP): pyproject.toml requirements/build.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --require-hashes --no-deps -r requirements/build.txt
-	# -qq: setuptools prints a notice on every editable install, whatever the project says.
 	$(BIN)/pip install -qq --no-deps --no-build-isolation -e .
 	$(BIN)/python -m factsheet.locale
 	touch $(STAMP)
