@@ -68,7 +68,7 @@ from md2pdf.core import md2pdf
 
 def one(path):
     body = path.read_text().split("---\\n", 2)[2]
-    md2pdf(str(Path(sys.argv[2]) / (path.stem + ".pdf")), md_content=body)
+    md2pdf(Path(sys.argv[2]) / (path.stem + ".pdf"), raw=body)
 
 paths = sorted(Path(sys.argv[1]).glob("*.md"))
 started = time.perf_counter()
