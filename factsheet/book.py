@@ -25,12 +25,14 @@ from .fields import declare
 from .files import read_text_file
 from .locale import BLANK_PAGE, BOOK_CONTENTS, Locale, locale_for
 from .manifest import Manifest, file_digest, site_fingerprint
+from .pipeline import CONTENT_SUFFIX
 from .profiles import OutputProfile, css_string
 from .render import HtmlDocument
 
 BOOK_STYLESHEET = "book.css"
 BOOK_TEMPLATE = "book.html"
 _BODY = re.compile(r"<body[^>]*>(.*)</body>", re.DOTALL)
+_ID = re.compile(r'(\sid="|\shref="#)([^"]*)"')
 
 
 @dataclass(frozen=True)
@@ -133,6 +135,13 @@ def build_book(
     from .pdf import PdfRenderer, relocate  # noqa: PLC0415 - lazy: WeasyPrint
 
     target = profile.output_path(book.path.stem)
+    if (site.content_dir / f"{book.path.stem}{CONTENT_SUFFIX}").exists():
+        raise FactsheetError(
+            book.path,
+            None,
+            f"the sheet content/{book.path.stem}{CONTENT_SUFFIX} writes {target.name} too: "
+            "give the book file another name",
+        )
     manifest = Manifest.load(profile.folder)
     site_key = site_fingerprint(site, profile)
     if not force and manifest.is_current(book.path, target, site_key):
@@ -202,7 +211,9 @@ def book_html(
             page = f"book-sheet-{number}"
             marked_css.append(_named(markings, page))
         body = _BODY.search(document.html)
-        html = body.group(1) if body else ""
+        # Each sheet's ids (heading anchors) and the links to them, made its own: two sheets
+        # with a "Background" heading must not share an anchor.
+        html = _ID.sub(rf'\1s{number}-\2"', body.group(1) if body else "")
         if sheet.agency == agency and len(sheet.issuers) == 1:
             # The cover's masthead, repeated: printed, but read once (on the cover).
             html = html.replace(

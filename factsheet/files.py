@@ -63,11 +63,14 @@ def stop_if_asked() -> None:
 
 
 @contextlib.contextmanager
-def atomic_output(target: Path) -> Iterator[Path]:
+def atomic_output(target: Path, *, stoppable: bool = True) -> Iterator[Path]:
     """Yield a temporary path beside ``target``; rename it into place only on success.
 
     A failed or interrupted build never leaves a truncated file at ``target`` and never
     replaces the previous good one; concurrent builds each write their own temporary file.
+    A ``stoppable`` file (an output) is not put in place once a stop was asked for; the
+    manifest, written on the way out of a stopped build, is not stoppable: it records only
+    the outputs that were put in place.
     """
     target.parent.mkdir(parents=True, exist_ok=True)
     # The name is chosen before the file exists, so that the cleanup below knows it even if a
@@ -79,7 +82,8 @@ def atomic_output(target: Path) -> Iterator[Path]:
         with open(temporary, "rb") as written:
             os.fsync(written.fileno())
         temporary.chmod(0o644)
-        stop_if_asked()  # told to stop while the file was made: the previous one stays
+        if stoppable:
+            stop_if_asked()  # told to stop while the file was made: the previous one stays
         temporary.replace(target)
     finally:
         with contextlib.suppress(FileNotFoundError):

@@ -110,7 +110,8 @@ def check_addresses(
     if pending:
         asked = asyncio.run(_ask_all(pending, timeout))
         results.update(asked)
-        cache.update(asked)
+        # Only answers are kept: a timeout or a refused connection is asked again next time.
+        cache.update({address: result for address, result in asked.items() if result.status})
         _write_cache(cache_dir / CACHE_NAME, cache)
     return results
 
@@ -149,6 +150,9 @@ async def _ask(client: object, address: str) -> Result:
         return Result(None, "", "timeout", checked)
     except httpx.TooManyRedirects:
         return Result(None, "", "too many redirects", checked)
+    except (httpx.InvalidURL, httpx.UnsupportedProtocol, ValueError):
+        # A host name that is not a valid IDNA name, an unclosed [IPv6 address…
+        return Result(None, "", "invalid address", checked)
     except httpx.HTTPError as error:
         return Result(None, "", f"no answer ({type(error).__name__})", checked)
 

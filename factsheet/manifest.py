@@ -204,5 +204,5 @@ class Manifest:
             "format": FORMAT,
             "sheets": {name: vars(entry) for name, entry in sorted(self.entries.items())},
         }
-        with atomic_output(self.path) as temporary:
+        with atomic_output(self.path, stoppable=False) as temporary:
             temporary.write_text(json.dumps(data, indent=1, sort_keys=True), encoding="utf-8")

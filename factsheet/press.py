@@ -117,6 +117,8 @@ class _Converter:
 
         self.profile = ImageCms.ImageCmsProfile(io.BytesIO(icc))
         self.transform = _transform(icc)
+        # The colour-space names that were RGB, by the (shared) dictionary that held them.
+        self.rgb_names: dict[tuple[int, int], set[str]] = {}
 
     def colour(self, red: float, green: float, blue: float) -> tuple[float, float, float, float]:
         """The CMYK of an RGB colour given as 0-1 values."""
@@ -217,10 +219,16 @@ def _convert_resources(
     spaces = resources.get("/ColorSpace")
     rgb_names: set[str] = set()
     if isinstance(spaces, Dictionary):
+        # WeasyPrint shares one resources dictionary between pages and forms: the names that
+        # were RGB are remembered, since the second page finds them CMYK already.
+        shared = spaces.objgen if spaces.objgen != (0, 0) else resources.objgen
         for key, space in list(spaces.items()):
             if _is_rgb_space(space):
                 rgb_names.add(key)
                 spaces[key] = Name.DeviceCMYK
+        if shared != (0, 0):
+            rgb_names |= converter.rgb_names.setdefault(shared, set())
+            converter.rgb_names[shared] = rgb_names
     for kind in ("/XObject", "/Pattern", "/Shading"):
         group = resources.get(kind)
         if not isinstance(group, Dictionary):

@@ -14,7 +14,7 @@ import json
 import threading
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 from .errors import FactsheetError
 from .pipeline import Outcome, failure_text
@@ -68,14 +68,21 @@ def serve(state: PreviewState, port: int) -> http.server.ThreadingHTTPServer:
 
     class Handler(http.server.BaseHTTPRequestHandler):
         def do_GET(self) -> None:
+            # Only a page this machine's browser opened by the loopback address: a web page
+            # whose name was made to resolve to 127.0.0.1 (DNS rebinding) sends another Host.
+            port = self.server.server_address[1]  # type: ignore[index]  # an IPv4 (host, port)
+            if self.headers.get("Host") not in (f"{HOST}:{port}", f"localhost:{port}"):
+                self._send(403, "text/plain; charset=utf-8", b"not this host")
+                return
             parts = urlsplit(self.path)
-            if parts.path == "/":
+            path = unquote(parts.path)
+            if path == "/":
                 query = parse_qs(parts.query)
                 self._send(200, "text/html; charset=utf-8", _page(state, query).encode())
-            elif parts.path == "/state":
+            elif path == "/state":
                 self._send(200, "application/json", json.dumps(state.snapshot()).encode())
-            elif parts.path.startswith("/pdf/") and parts.path.endswith(".pdf"):
-                name = parts.path.removeprefix("/pdf/").removesuffix(".pdf")
+            elif path.startswith("/pdf/") and path.endswith(".pdf"):
+                name = path.removeprefix("/pdf/").removesuffix(".pdf")
                 with state.lock:
                     pdf = state.pdfs.get(name)  # only the PDFs this preview built
                 try:
@@ -140,12 +147,13 @@ def _page(state: PreviewState, query: dict[str, list[str]]) -> str:
 </head>
 <body>
 <header><strong>factsheet preview</strong>
-<label>Sheet <select id="sheet" onchange="location.search = '?sheet=' + this.value">
+<label>Sheet <select id="sheet"
+  onchange="location.search = '?sheet=' + encodeURIComponent(this.value)">
 {options}</select></label>
 <span id="status">version {snapshot["version"]}</span></header>
 <pre id="errors"></pre>
 <iframe id="pdf" title="The sheet's PDF" data-version="{snapshot["version"]}"
-        src="/pdf/{html.escape(name)}.pdf?v={snapshot["version"]}"></iframe>
+        src="/pdf/{html.escape(quote(name))}.pdf?v={snapshot["version"]}"></iframe>
 <script>
 var sheet = {json.dumps(name)};
 var shown = {snapshot["version"]};
@@ -160,7 +168,7 @@ function poll() {{
         if (!state.errors[sheet]) {{
           var frame = document.getElementById("pdf");
           frame.dataset.version = shown;
-          frame.src = "/pdf/" + sheet + ".pdf?v=" + shown;
+          frame.src = "/pdf/" + encodeURIComponent(sheet) + ".pdf?v=" + shown;
         }}
       }}
     }}).catch(function () {{}})

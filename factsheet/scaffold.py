@@ -34,7 +34,7 @@ PLACEHOLDERS = {
 def new_sheet(site: Site, name: str, layout: str, lang: str | None, today: datetime.date) -> Path:
     """Write ``content/<name>.md`` and return its path; refuse an unsafe name, an unknown
     layout, or a file that exists."""
-    if not SAFE_NAME.match(name) or len(name) > MAX_NAME:
+    if not SAFE_NAME.fullmatch(name) or len(name) > MAX_NAME:
         raise FactsheetError(
             None,
             None,

@@ -930,11 +930,25 @@ def map_empty_unicode(pdf: pikepdf.Pdf, fonts_dir: Path | None = None) -> int:
             encoded = text.encode("utf-16-be").hex().upper().encode()
             return b"<" + match.group(1) + b"> <" + encoded + b">"
 
-        font.ToUnicode.write(
-            _ANY_MAPPING.sub(remap, data) if texts else _EMPTY_MAPPING.sub(rb"\1 <200B>", data)
-        )
+        pattern = _ANY_MAPPING if texts else _EMPTY_MAPPING
+        replacement = remap if texts else (lambda match: match.group(1) + b" <200B>")
+        font.ToUnicode.write(_in_bfchar_blocks(data, pattern, replacement))
         count += 1
     return count
+
+
+_BFCHAR_BLOCK = re.compile(rb"beginbfchar(.*?)endbfchar", re.S)
+
+
+def _in_bfchar_blocks(
+    data: bytes, pattern: re.Pattern[bytes], replacement: Callable[[re.Match[bytes]], bytes]
+) -> bytes:
+    """``data`` (a CMap) with ``pattern`` replaced only inside its ``bfchar`` blocks: never in
+    its code space range, which has the same ``<code> <code>`` shape."""
+    return _BFCHAR_BLOCK.sub(
+        lambda block: b"beginbfchar" + pattern.sub(replacement, block.group(1)) + b"endbfchar",
+        data,
+    )
 
 
 def _own_glyph_texts(font: Any, fonts_dir: Path | None) -> dict[int, str]:

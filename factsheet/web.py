@@ -12,11 +12,11 @@ addresses are hidden), ``lang`` and ``dir`` from the sheet.
 from __future__ import annotations
 
 import re
-import shutil
 from collections.abc import Iterator
 from dataclasses import replace
+from html import unescape as html_unescape
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 from .config import Site
 from .errors import FactsheetError
@@ -29,7 +29,9 @@ ASSETS = "assets"
 MEDIA = "media"
 INDEX_TEMPLATE = "web-index.html"
 _CSS_URL = re.compile(r"url\(\s*[\"']?([^\"')]+)[\"']?\s*\)")
-_FILE_URL = re.compile(r"file://[^\s\"'<>)]+")
+# The renderer's own file URLs, in the attributes it writes them in; text that mentions one
+# (a sheet about file URLs) is text.
+_FILE_ATTRIBUTE = re.compile(r'(\s(?:src|href)=")(file://[^"]+)(")')
 
 
 def write_site(
@@ -69,7 +71,7 @@ def write_site(
             pages.append((target.name, sheet.title, sheet.lang, sheet.locale.direction))
         yield outcome
     if pages:
-        _write_index(folder, site, sorted(pages))
+        _write_index(folder, site, _site_pages(folder, pages))
 
 
 def _relative(html: str, site: Site, folder: Path, copied: set[Path]) -> str:
@@ -77,7 +79,7 @@ def _relative(html: str, site: Site, folder: Path, copied: set[Path]) -> str:
     fonts and pictures their stylesheets name) copied there."""
 
     def relink(match: re.Match[str]) -> str:
-        source = Path(unquote(urlsplit(match.group(0)).path))
+        source = Path(unquote(urlsplit(html_unescape(match.group(2))).path))
         relative = _place(source, site)
         if relative is None:
             raise FactsheetError(source, None, "is outside templates/ and content/")
@@ -87,9 +89,9 @@ def _relative(html: str, site: Site, folder: Path, copied: set[Path]) -> str:
                 _copy_stylesheet(source, folder / relative, site, folder, copied)
             else:
                 _copy(source, folder / relative)
-        return relative.as_posix()
+        return match.group(1) + quote(relative.as_posix()) + match.group(3)
 
-    return _FILE_URL.sub(relink, html)
+    return _FILE_ATTRIBUTE.sub(relink, html)
 
 
 def _place(source: Path, site: Site) -> Path | None:
@@ -124,20 +126,42 @@ def _copy_stylesheet(
 
 
 def _copy(source: Path, target: Path) -> None:
-    """Copy a file unless an identical one is there (size and time), atomically."""
+    """Copy a file unless the same bytes are there already, atomically."""
     try:
-        status = source.stat()
+        data = source.read_bytes()
     except OSError:
         return
     try:
-        present = target.stat()
-        if present.st_size == status.st_size and present.st_mtime_ns >= status.st_mtime_ns:
+        if target.read_bytes() == data:
             return
     except OSError:
         pass
     target.parent.mkdir(parents=True, exist_ok=True)
     with atomic_output(target) as temporary:
-        shutil.copyfile(source, temporary)
+        temporary.write_bytes(data)
+
+
+_PAGE_HEAD = re.compile(r'<html lang="([^"]*)" dir="([^"]*)">.*?<title>(.*?)</title>', re.S)
+
+
+def _site_pages(
+    folder: Path, written: list[tuple[str, str, str, str]]
+) -> list[tuple[str, str, str, str]]:
+    """Every sheet page in the folder (those of earlier runs too), by file name: (file,
+    title, language, direction)."""
+    pages = {page[0]: page for page in written}
+    for path in folder.glob("*.html"):
+        if path.name in pages or path.name == "index.html" or path.name.startswith("."):
+            continue
+        head = _PAGE_HEAD.search(path.read_text(encoding="utf-8", errors="replace")[:4000])
+        if head and path.with_suffix(".pdf").is_file():
+            pages[path.name] = (
+                path.name,
+                html_unescape(head.group(3)),
+                head.group(1),
+                head.group(2),
+            )
+    return sorted(pages.values())
 
 
 def _write_index(folder: Path, site: Site, pages: list[tuple[str, str, str, str]]) -> None:
@@ -152,7 +176,10 @@ def _write_index(folder: Path, site: Site, pages: list[tuple[str, str, str, str]
             direction=locale.direction,
             heading=locale.translate(WEB_SHEETS),
             agency=site.agency or locale.agency,
-            pages=pages,
+            pages=[
+                (quote(name), title, language, direction)
+                for name, title, language, direction in pages
+            ],
         )
     )
     with atomic_output(folder / "index.html") as temporary:

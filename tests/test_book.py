@@ -236,3 +236,50 @@ def test_a_bad_sheet_fails_the_book_at_its_line(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert result.stderr.startswith("content/a.md:3: field `date`"), result.stderr
     assert not (project / "dist" / "book.pdf").exists()
+
+
+def test_each_sheets_anchors_are_its_own_and_a_book_never_takes_a_sheets_name(
+    tmp_path: Path,
+) -> None:
+    project = make_project(tmp_path / "project")
+    for name in ("first", "second"):
+        (project / "content" / f"{name}.md").write_text(
+            f"---\ntitle: {name.title()}\ndate: 2026-11-30\n---\n"
+            "See [the background](#background).\n\n## Background\n\nText.\n\n## Sheet 2\n\nMore.\n",
+            "utf-8",
+        )
+    (project / "book.yaml").write_text(
+        "title: T\ndate: 2026-11-30\nsheets: [content/first.md, content/second.md]\n", "utf-8"
+    )
+    result = run_cli(["book", "book.yaml"], cwd=project)
+    assert result.returncode == 0, result.stderr
+    with pikepdf.open(project / "dist" / "book.pdf") as pdf:
+        numbers = {page.objgen: number for number, page in enumerate(pdf.pages, 1)}
+        starts, links = [], []
+        item = pdf.Root.Outlines.First
+        while item is not None:
+            if str(item.Title) != "Contents":
+                starts.append(numbers[(item.get("/Dest") or item.A.D)[0].objgen])
+            item = item.get("/Next")
+        names = pdf.Root.Names.Dests.Names if "/Names" in pdf.Root else []
+        destinations = {
+            str(names[i]): numbers[names[i + 1][0].objgen] for i in range(0, len(names), 2)
+        }
+        for page in pdf.pages:
+            for annotation in page.get("/Annots", []):
+                if "/Dest" in annotation:
+                    links.append((numbers[page.objgen], destinations[str(annotation.Dest)]))
+    first, second = starts
+    # Each sheet's link leads to its own Background heading, on its own pages.
+    body_links = [(page, target) for page, target in links if page >= first]
+    assert any(page < second and first <= target < second for page, target in body_links)
+    assert any(page >= second and target >= second for page, target in body_links)
+    # The contents lead to where each sheet starts, whatever its headings are called.
+    contents = [target for page, target in links if page < first]
+    assert contents == [first, second]
+    (project / "first.yaml").write_text(
+        "title: T\ndate: 2026-11-30\nsheets: [content/second.md]\n", "utf-8"
+    )
+    clash = run_cli(["book", "first.yaml"], cwd=project)
+    assert clash.returncode == 1
+    assert "the sheet content/first.md writes first.pdf too" in clash.stderr

@@ -181,6 +181,14 @@ def test_each_devanagari_glyph_maps_to_the_text_it_draws(built: Path) -> None:
                     )
                 checked += 1
     assert checked > 40
+    # The code space is untouched: it has the shape of a mapping, but it is not one.
+    with pikepdf.open(built / "hi.pdf") as pdf:
+        for font in pdf.objects:
+            if isinstance(font, pikepdf.Dictionary) and "/ToUnicode" in font:
+                data = font.ToUnicode.read_bytes()
+                if b"begincodespacerange" in data:
+                    space = data.split(b"begincodespacerange", 1)[1].split(b"endcodespacerange")[0]
+                    assert b"200B" not in space.upper(), space
 
 
 def test_persian_page_numbers_and_dates_use_persian_digits(built: Path) -> None:

@@ -112,3 +112,24 @@ def test_all_alive_exits_0_and_a_build_never_asks(server: str, tmp_path: Path) -
     assert result.returncode == 0, result.stderr
     assert result.stderr.strip() == "checked 1 address in 1 sheet: 0 dead, 0 moved"
     assert (project / "elsewhere" / ".factsheet-links.json").is_file()
+
+
+def test_an_invalid_address_is_reported_and_a_failure_is_asked_again(tmp_path: Path) -> None:
+    project = make_project(tmp_path / "project")
+    write_sheet(
+        project,
+        "odd",
+        "---\ntitle: Odd\ndate: 2026-11-30\n---\n"
+        "An [odd host](http://xn--zz.com/) and a [closed port](http://127.0.0.1:9/).\n",
+    )
+    result = run_cli(["links", "--timeout", "2"], cwd=project)
+    assert result.returncode == 1
+    assert "content/odd.md:5: invalid address http://xn--zz.com/" in result.stderr
+    assert "content/odd.md:5: no answer" in result.stderr
+    assert "internal error" not in result.stderr
+    cache = (
+        (project / "dist" / ".factsheet-links.json").read_text()
+        if (project / "dist" / ".factsheet-links.json").exists()
+        else "{}"
+    )
+    assert "127.0.0.1:9" not in cache and "xn--zz" not in cache  # failures are asked again

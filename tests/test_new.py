@@ -88,3 +88,13 @@ def test_an_unknown_layout_or_language_is_refused(project: Path) -> None:
     result = run_cli(["new", "odd", "--lang", "not a tag"], cwd=project)
     assert result.returncode == 2
     assert not (project / "content" / "odd.md").exists()
+
+
+def test_a_name_ending_in_a_line_break_is_refused(project: Path) -> None:
+    from factsheet.config import load_site
+    from factsheet.errors import FactsheetError
+    from factsheet.scaffold import new_sheet
+
+    with pytest.raises(FactsheetError, match="is not a safe sheet name"):
+        new_sheet(load_site(project), "abd\n", "fact-sheet", None, datetime.date(2026, 1, 2))
+    assert not list((project / "content").glob("abd*"))

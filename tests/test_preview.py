@@ -175,3 +175,15 @@ def test_only_the_loopback_address_and_only_built_pdfs(preview: tuple[Path, str]
         assert status == 404, path
     with urllib.request.urlopen(address + "pdf/sheet.pdf", timeout=10) as answer:
         assert answer.read().startswith(b"%PDF-")
+
+
+def test_a_request_for_another_host_is_refused(preview: tuple[Path, str]) -> None:
+    """A page whose name was made to resolve to 127.0.0.1 (DNS rebinding) gets nothing."""
+    _, address = preview
+    request = urllib.request.Request(address + "state", headers={"Host": "evil.example:8765"})
+    try:
+        urllib.request.urlopen(request, timeout=10)
+        status = 200
+    except urllib.error.HTTPError as error:
+        status = error.code
+    assert status == 403

@@ -210,3 +210,28 @@ def test_screenshots_at_phone_and_desktop_width(
     # The page is drawn: the title's dark ink and the white paper are both there.
     low, high = image.getextrema()
     assert low < 80 and high > 240
+
+
+def test_text_about_file_urls_stays_text_and_names_are_encoded(tmp_path: Path) -> None:
+    project = make_project(tmp_path / "project")
+    shutil.copy(PROJECT_ROOT / "docs" / "gallery" / "clinic.jpg", project / "content" / "a#b.jpg")
+    (project / "content" / "one.md").write_text(
+        "---\ntitle: One\ndate: 2026-11-30\n---\n"
+        "The draft is at file:///etc/hosts and `file:///tmp/x`.\n\n"
+        "![A clinic](a%23b.jpg)\n",
+        "utf-8",
+    )
+    (project / "content" / "two.md").write_text(
+        "---\ntitle: Two\ndate: 2026-11-30\n---\nText.\n", "utf-8"
+    )
+    assert run_cli(["html"], cwd=project).returncode == 0
+    site = project / "dist" / "html"
+    page = (site / "one.html").read_text("utf-8")
+    assert "file:///etc/hosts" in page  # the text, unchanged
+    assert not (site / "media" / "hosts").exists()
+    assert 'src="media/a%23b.jpg"' in page and (site / "media" / "a#b.jpg").is_file()
+    # A later run for one sheet keeps the others in the index.
+    result = run_cli(["html", "content/two.md"], cwd=project)
+    assert result.returncode == 0, result.stderr
+    index = (site / "index.html").read_text("utf-8")
+    assert 'href="one.html"' in index and 'href="two.html"' in index
