@@ -20,7 +20,7 @@ from pathlib import Path
 
 from . import __version__, fields
 from .config import Site
-from .errors import FactsheetError, ProblemCollector, ProblemsError, display_path
+from .errors import FactsheetError, ProblemCollector, ProblemsError, line_of_text
 from .fields import declare
 from .files import read_text_file
 from .locale import BLANK_PAGE, BOOK_CONTENTS, Locale, locale_for
@@ -89,7 +89,7 @@ def read_book(path: Path, site: Site) -> Book:
     sheets: list[Path] = []
     for name in settings["sheets"] or ():
         sheet = (site.root / name).resolve()
-        line = _line_of(text, name) or sheets_line
+        line = line_of_text(text, name) or sheets_line
         if not sheet.is_file():
             collector.add(line, f"field `sheets`: no file {name}")
         elif sheet.suffix != ".md":
@@ -109,14 +109,6 @@ def read_book(path: Path, site: Site) -> Book:
         sheets=tuple(sheets),
         lang=settings["lang"] or site.lang,
     )
-
-
-def _line_of(text: str, name: str) -> int | None:
-    """The line of the file where a listed sheet's name is written."""
-    for number, line in enumerate(text.splitlines(), start=1):
-        if name in line:
-            return number
-    return None
 
 
 @dataclass(frozen=True)
@@ -287,8 +279,3 @@ def _named(css: str, page: str) -> str:
     return css.replace("@page :first {", f"@page :nth(1 of {page}) {{").replace(
         "@page {", f"@page {page} {{"
     )
-
-
-def book_name(path: Path) -> str:
-    """How a book file is named in messages."""
-    return display_path(path)

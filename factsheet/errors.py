@@ -141,6 +141,12 @@ class ProblemCollector:
             raise ProblemsError(self.problems)
 
 
+def line_of_text(source: str, text: str) -> int | None:
+    """The line (1-based) of ``source`` where ``text`` first appears, or None."""
+    at = source.find(text)
+    return source.count("\n", 0, at) + 1 if at >= 0 else None
+
+
 def unexpected(path: Path, error: Exception) -> FactsheetError:
     """An exception nobody foresaw while handling the file at ``path``, as that file's error.
 

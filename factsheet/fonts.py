@@ -28,7 +28,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from .errors import FactsheetError
+from .errors import FactsheetError, line_of_text
 
 NOTO_FOLDER = "noto"
 
@@ -152,11 +152,11 @@ def missing_glyphs(path: Path, source: str, printed: str, fonts_dir: Path) -> li
     runs = uncovered(printed, bundled_coverage(fonts_dir))
     problems = []
     for run in runs:
-        at = source.find(run[0])
-        line = source.count("\n", 0, at) + 1 if at >= 0 else None
         problems.append(
             FactsheetError(
-                path, line, f"no bundled font has {describe(run)}; add a font or remove it"
+                path,
+                line_of_text(source, run[0]),
+                f"no bundled font has {describe(run)}; add a font or remove it",
             )
         )
     return problems

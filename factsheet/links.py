@@ -21,7 +21,7 @@ from pathlib import Path
 
 from .config import Site
 from .content import read_sheet
-from .errors import FactsheetError, ProblemsError, display_path
+from .errors import FactsheetError, ProblemsError, display_path, line_of_text
 
 CACHE_NAME = ".factsheet-links.json"
 CONCURRENCY = 8
@@ -83,15 +83,10 @@ def citations(paths: Iterable[Path], site: Site) -> list[Citation]:
         for line in sheet.contact:
             printed += _WEB_ADDRESS.findall(line)
         for address in printed:
-            found.append(Citation(address, path, _line_of(sheet.source, address)))
+            found.append(Citation(address, path, line_of_text(sheet.source, address)))
     if problems:
         raise ProblemsError(problems)
     return list(dict.fromkeys(found))
-
-
-def _line_of(source: str, text: str) -> int | None:
-    at = source.find(text)
-    return source.count("\n", 0, at) + 1 if at >= 0 else None
 
 
 def check_addresses(

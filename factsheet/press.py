@@ -30,6 +30,7 @@ import re
 import shutil
 import sys
 import uuid
+import zlib
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
@@ -113,9 +114,6 @@ class _Converter:
     """RGB → CMYK, for colours and pictures, through the output profile."""
 
     def __init__(self, icc: bytes) -> None:
-        from PIL import ImageCms  # noqa: PLC0415 - only for the print profile
-
-        self.profile = ImageCms.ImageCmsProfile(io.BytesIO(icc))
         self.transform = _transform(icc)
         # The colour-space names that were RGB, by the (shared) dictionary that held them.
         self.rgb_names: dict[tuple[int, int], set[str]] = {}
@@ -281,18 +279,12 @@ def _convert_picture(image: Any, converter: _Converter, source: Path) -> None:
             source, None, f"a picture cannot be converted to CMYK for print: {error}"
         ) from None
     cmyk = converter.picture(picture)
-    image.write(_zlib(cmyk.tobytes()), filter=Name.FlateDecode)
+    image.write(zlib.compress(cmyk.tobytes(), 6), filter=Name.FlateDecode)
     image.ColorSpace = Name.DeviceCMYK
     image.BitsPerComponent = 8
     for key in ("/DecodeParms", "/Decode", "/Intent"):
         if key in image:
             del image[key]
-
-
-def _zlib(data: bytes) -> bytes:
-    import zlib  # noqa: PLC0415
-
-    return zlib.compress(data, 6)
 
 
 def _links_not_printed(page: Any) -> None:
