@@ -270,6 +270,21 @@ def pdf_words(pdf: Path) -> list[PageWords]:
     return pages
 
 
+def rasterize_page(pdf: Path, out_dir: Path, resolution: int, page: int = 1) -> Path:
+    """Render one page of ``pdf`` (its whole MediaBox) with ``pdftoppm -png``; return the PNG."""
+    prefix = out_dir / f"{pdf.stem}-{page}"
+    subprocess.run(
+        [
+            *("pdftoppm", "-png", "-r", str(resolution), "-f", str(page), "-l", str(page)),
+            *("-singlefile", str(pdf), str(prefix)),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+    return prefix.with_suffix(".png")
+
+
 def pdfinfo(pdf: Path) -> dict[str, str]:
     """``pdfinfo`` fields (Title, Author, Pages, Page size, …) as a dict of stripped strings."""
     info: dict[str, str] = {}

@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
-from helpers import PROJECT_ROOT, TESTS_DIR, make_project, run_cli
+from helpers import PROJECT_ROOT, TESTS_DIR, make_project, rasterize_page, run_cli
 from PIL import Image, ImageChops
 
 FAILURES = TESTS_DIR / ".failures"
@@ -23,30 +22,6 @@ RESOLUTION = 60
 CHANNEL_TOLERANCE = 16
 # The page fails when more than this share of its pixels differ.
 MAX_DIFFERING_SHARE = 0.005
-
-
-def rasterize_first_page(pdf: Path, out_dir: Path) -> Path:
-    """Render page 1 with ``pdftoppm -png -r 60``; return the PNG path."""
-    prefix = out_dir / "page"
-    subprocess.run(
-        [
-            "pdftoppm",
-            "-png",
-            "-r",
-            str(RESOLUTION),
-            "-f",
-            "1",
-            "-l",
-            "1",
-            "-singlefile",
-            str(pdf),
-            str(prefix),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=60,
-    )
-    return prefix.with_suffix(".png")
 
 
 def differing_mask(actual: Image.Image, golden: Image.Image) -> Image.Image:
@@ -65,7 +40,7 @@ def compare_with_golden(pdf: Path, name: str, tmp_path: Path) -> None:
     """Page 1 of ``pdf`` must match ``tests/golden/<name>-1.png`` (or becomes it, when
     FACTSHEET_UPDATE_GOLDEN=1)."""
     golden_path = TESTS_DIR / "golden" / f"{name}-1.png"
-    actual = Image.open(rasterize_first_page(pdf, tmp_path)).convert("RGB")
+    actual = Image.open(rasterize_page(pdf, tmp_path, RESOLUTION)).convert("RGB")
     if os.environ.get("FACTSHEET_UPDATE_GOLDEN") == "1":
         golden_path.parent.mkdir(parents=True, exist_ok=True)
         actual.save(golden_path)

@@ -11,12 +11,19 @@ from __future__ import annotations
 
 import re
 import shutil
-import subprocess
 from pathlib import Path
 
 import pikepdf
 import pytest
-from helpers import ICC_SOURCE, PROJECT_ROOT, make_project, run_cli, sheet_text, write_sheet
+from helpers import (
+    ICC_SOURCE,
+    PROJECT_ROOT,
+    make_project,
+    rasterize_page,
+    run_cli,
+    sheet_text,
+    write_sheet,
+)
 from PIL import Image, ImageCms
 
 GALLERY = PROJECT_ROOT / "docs" / "gallery"
@@ -165,23 +172,7 @@ def test_the_photo_is_converted_to_cmyk_not_dropped(project: Path) -> None:
 
 def _page_image(pdf: Path, tmp_path: Path) -> Image.Image:
     """Page 1 at 72 dpi (one pixel a point), the whole MediaBox."""
-    subprocess.run(
-        [
-            "pdftoppm",
-            "-png",
-            "-r",
-            "72",
-            "-f",
-            "1",
-            "-l",
-            "1",
-            "-singlefile",
-            str(pdf),
-            str(tmp_path / "page"),
-        ],
-        check=True,
-    )
-    return Image.open(tmp_path / "page.png").convert("RGB")
+    return Image.open(rasterize_page(pdf, tmp_path, 72)).convert("RGB")
 
 
 def test_masthead_rules_run_into_the_bleed_and_crop_marks_sit_outside_it(

@@ -6,7 +6,6 @@ profile and in a right-to-left sheet; its tags, links and drawing are read back 
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import pikepdf
@@ -15,7 +14,9 @@ import zxingcpp
 from helpers import (
     PROJECT_ROOT,
     make_project,
+    page_count,
     pdftotext,
+    rasterize_page,
     run_cli,
     sheet_text,
     structure_elements,
@@ -45,33 +46,7 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def decoded(pdf: Path, tmp_path: Path) -> list[str]:
     """The texts of every QR code zxing-cpp finds on the last page, rendered at 150 dpi."""
-    pages = int(
-        next(
-            line.split()[-1]
-            for line in subprocess.run(
-                ["pdfinfo", str(pdf)], capture_output=True, text=True, check=True
-            ).stdout.splitlines()
-            if line.startswith("Pages:")
-        )
-    )
-    prefix = tmp_path / pdf.stem
-    subprocess.run(
-        [
-            "pdftoppm",
-            "-png",
-            "-r",
-            "150",
-            "-f",
-            str(pages),
-            "-l",
-            str(pages),
-            "-singlefile",
-            str(pdf),
-            str(prefix),
-        ],
-        check=True,
-    )
-    image = Image.open(f"{prefix}.png")
+    image = Image.open(rasterize_page(pdf, tmp_path, 150, page_count(pdf)))
     return [
         result.text
         for result in zxingcpp.read_barcodes(image)
