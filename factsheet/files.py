@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import contextlib
 import ctypes.util
+import json
 import os
 import secrets
 import stat
+import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any, TypeVar
 
 from .errors import FactsheetError
 
@@ -18,6 +21,8 @@ from .errors import FactsheetError
 MAX_FILE_BYTES = 1_000_000
 # Ends the name of every temporary file this tool writes, and only those.
 TEMPORARY_SUFFIX = ".factsheet.tmp"
+
+T = TypeVar("T")
 
 
 def read_text_file(path: Path) -> str:
@@ -101,6 +106,36 @@ def remove_stale_temporaries(folder: Path) -> None:
         with contextlib.suppress(OSError):
             if now - temporary.stat().st_mtime > STALE_TEMPORARY_SECONDS:
                 temporary.unlink()
+
+
+def cache_folder() -> Path:
+    """Where factsheet keeps what it can always compute again (parsed hyphenation patterns):
+    ``$XDG_CACHE_HOME/factsheet``, by default ``~/.cache/factsheet``."""
+    base = Path(os.environ.get("XDG_CACHE_HOME", ""))
+    if not base.is_absolute():  # unset, or relative: ignored, as the XDG rules say
+        try:
+            base = Path.home() / ".cache"
+        except RuntimeError:  # no home folder known
+            base = Path(tempfile.gettempdir()) / f"factsheet-cache-{os.getuid()}"
+    return base / "factsheet"
+
+
+def cached_json(name: str, compute: Callable[[], Any], decode: Callable[[Any], T]) -> T:
+    """``decode(compute())``, with what ``compute`` returns kept as JSON in the cache folder
+    under ``name`` (which must change when the result would) and read back by the next process.
+
+    A kept file that is missing, damaged or not what ``decode`` expects is computed again. A
+    cache folder that cannot be written only means the next process computes again too.
+    """
+    kept = cache_folder() / name
+    try:
+        return decode(json.loads(kept.read_text(encoding="utf-8")))
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        pass  # not kept yet, or damaged: computed, and kept, below
+    data = compute()
+    with contextlib.suppress(OSError), atomic_output(kept, stoppable=False) as temporary:
+        temporary.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    return decode(data)
 
 
 HARFBUZZ_SUBSET_HINT = (

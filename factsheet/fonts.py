@@ -16,11 +16,8 @@ outside it fails (:func:`uncovered`), rather than print an empty box.
 from __future__ import annotations
 
 import hashlib
-import json
-import os
 import shutil
 import sys
-import tempfile
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -29,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import FactsheetError, line_of_text
+from .files import cached_json
 
 NOTO_FOLDER = "noto"
 
@@ -110,7 +108,7 @@ def bundled_coverage(fonts_dir: Path) -> frozenset[int]:
     """Every code point that some bundled font has a glyph for.
 
     Reading the character maps of the CJK collections takes a tenth of a second, so the result
-    is kept in the user's temporary folder, keyed by the fonts' names, sizes and times.
+    is kept in the cache folder, keyed by the fonts' names, sizes and times.
     """
     files = font_files(fonts_dir)
     # By name, size and time, not folder: a copy of the project shares the cache.
@@ -119,26 +117,12 @@ def bundled_coverage(fonts_dir: Path) -> frozenset[int]:
             f"{path.name} {path.stat().st_size} {path.stat().st_mtime_ns}" for path in files
         ).encode()
     ).hexdigest()[:24]
-    if key in _COVERAGE:
-        return _COVERAGE[key]
-    cache = Path(tempfile.gettempdir()) / f"factsheet-fontconfig-{os.getuid()}" / f"cover-{key}"
-    try:
-        ranges = json.loads(cache.read_text(encoding="ascii"))
-        _COVERAGE[key] = frozenset(_from_ranges(ranges))
-        return _COVERAGE[key]
-    except (OSError, ValueError):
-        pass
-    covered: set[int] = set()
-    for path in files:
-        covered |= _character_map(path)
-    try:
-        cache.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        temporary = cache.with_name(f".{cache.name}.{os.getpid()}")
-        temporary.write_text(json.dumps(_to_ranges(covered)), encoding="ascii")
-        temporary.replace(cache)
-    except OSError:
-        pass  # a read-only temporary folder: computed again next time
-    _COVERAGE[key] = frozenset(covered)
+    if key not in _COVERAGE:
+        _COVERAGE[key] = cached_json(
+            f"coverage-{key}.json",
+            lambda: _to_ranges(set().union(*map(_character_map, files))),
+            lambda ranges: frozenset(_from_ranges(ranges)),
+        )
     return _COVERAGE[key]
 
 

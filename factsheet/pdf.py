@@ -34,6 +34,9 @@ from .render import HtmlDocument
 from .tagging import finish_tags
 from .weasyprint_private import (
     MISSING_ALT_MESSAGE,
+    import_weasyprint,
+    keep_hyphenation_patterns,
+    load_hyphenation,
     mark_logical_text,
     remember_source_elements,
 )
@@ -139,7 +142,7 @@ class PdfRenderer:
     """
 
     def __init__(self, site: Site, profile: OutputProfile) -> None:
-        import weasyprint  # noqa: PLC0415 - lazy: the import costs ~0.7 s
+        weasyprint = import_weasyprint()  # lazy: the import costs ~0.3 s
         from weasyprint.text.fonts import FontConfiguration  # noqa: PLC0415
 
         self.site = site
@@ -147,6 +150,7 @@ class PdfRenderer:
         self.weasyprint = weasyprint
         mark_logical_text(weasyprint.pdf.stream.Stream)
         remember_source_elements(weasyprint.pdf.tags)
+        keep_hyphenation_patterns()
         with bundled_fonts_only(site):
             self.font_config = FontConfiguration()
         self.fetcher = _confined_fetcher_class(weasyprint)(site)
@@ -171,10 +175,12 @@ class PdfRenderer:
             self.stylesheets[key] = css
         return self.stylesheets[key]
 
-    def warm_up(self, layout: Layout) -> None:
-        """Parse a layout's stylesheets and load their fonts now rather than on the first sheet."""
+    def warm_up(self, layout: Layout, lang: str) -> None:
+        """Parse a layout's stylesheets, load their fonts and the hyphenation patterns of
+        ``lang`` now rather than on the first sheet."""
         for path in layout.stylesheets:
             self._stylesheet(relocate(path.as_uri(), self.site))
+        load_hyphenation(lang)
 
     def _forget_changed_files(self) -> None:
         # A long-lived renderer (watch mode) must not serve a file edited since it was read.

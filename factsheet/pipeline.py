@@ -278,7 +278,7 @@ class Builder:
         from .markdown import parser as markdown_parser  # noqa: PLC0415
 
         layout = self.site.layout(DEFAULT_LAYOUT)
-        self.renderer.warm_up(layout)
+        self.renderer.warm_up(layout, self.site.lang)
         template_environment(self.site.templates_dir).get_template(layout.template)
         markdown_parser(locale_for(self.site.lang))
 

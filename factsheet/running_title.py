@@ -18,6 +18,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from .config import PAPER_SIZES
+from .files import cached_json
 
 POINTS_PER_INCH = 72.0
 POINTS_PER_MM = 72.0 / 25.4
@@ -88,7 +89,17 @@ def running_title(
 
 @lru_cache(maxsize=8)
 def _advances(font_path: Path) -> tuple[dict[int, int], int]:
-    """A font's advance width by code point, and its units per em."""
+    """A font's advance width by code point, and its units per em (kept in the cache folder,
+    by the font's name, size and time: reading them takes a fortieth of a second)."""
+    status = font_path.stat()
+    return cached_json(
+        f"advances-{font_path.name}-{status.st_size}-{status.st_mtime_ns}.json",
+        lambda: _read_advances(font_path),
+        lambda data: ({int(code): int(width) for code, width in data[0].items()}, int(data[1])),
+    )
+
+
+def _read_advances(font_path: Path) -> tuple[dict[int, int], int]:
     from fontTools.ttLib import TTFont  # noqa: PLC0415 - lazy: only a long title needs it
 
     with TTFont(font_path, lazy=True) as font:

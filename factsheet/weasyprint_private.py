@@ -6,16 +6,114 @@ major version must be checked against each entry. The public API used elsewhere:
 ``urls.URLFetcher`` / ``URLFetcherResponse`` / ``FatalURLFetchingError`` (documented under
 "URL fetchers").
 
+WeasyPrint's own dependencies are used through it, with two exceptions listed here too:
+``ctypes.util.find_library`` is bypassed while WeasyPrint is imported
+(:func:`import_weasyprint`), and pyphen's parsed hyphenation patterns are kept between
+processes (:func:`keep_hyphenation_patterns`, relying on ``pyphen.HyphDict``).
+
 Importing this module does not import WeasyPrint.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import re
+import sys
 import unicodedata
 from collections.abc import Iterator
+from types import ModuleType
 from typing import Any
+
+from .files import cached_json
+
+
+def import_weasyprint() -> ModuleType:
+    """Import WeasyPrint, skipping its slow search for the native libraries it needs.
+
+    WeasyPrint 70 (``text/ffi.py``) opens each library (Pango, HarfBuzz…) by trying a list of
+    names; for each name that fails, cffi asks ``ctypes.util.find_library``, which on Linux
+    runs ``ldconfig``, ``gcc`` and ``ld``: about 150 ms of every process start. Each list also
+    holds the Linux soname (``libpango-1.0.so.0``), which the dynamic loader finds by itself,
+    so on Linux that search is switched off while WeasyPrint is imported.
+    """
+    if "weasyprint" in sys.modules or not sys.platform.startswith("linux"):
+        import weasyprint  # noqa: PLC0415 - the lazy import this function exists for
+
+        return weasyprint
+    import ctypes.util  # noqa: PLC0415
+
+    find_library = ctypes.util.find_library
+    ctypes.util.find_library = lambda name: None
+    try:
+        import weasyprint  # noqa: PLC0415
+    finally:
+        ctypes.util.find_library = find_library
+    return weasyprint
+
+
+def keep_hyphenation_patterns() -> None:
+    """Keep the hyphenation patterns pyphen parses (WeasyPrint hyphenates with it) in the cache
+    folder, so that a new process reads them back instead of parsing them again.
+
+    pyphen parses a language's ``hyph_*.dic`` the first time a process hyphenates it: about
+    120 ms for English, a tenth of a one-sheet build. This replaces ``pyphen.HyphDict`` (its
+    attributes ``patterns``, ``cache`` and ``maxlen`` are what pyphen uses) by a subclass
+    that keeps the parsed patterns as JSON, named by the dictionary's digest. Dictionaries with
+    non-standard hyphenation (whose values carry more than numbers) are parsed every time.
+    Applied once per process.
+    """
+    import pyphen  # noqa: PLC0415 - imported with WeasyPrint
+
+    if getattr(pyphen, "factsheet_kept", False):
+        return
+    parsed = pyphen.HyphDict
+
+    def standard_patterns(path: Any) -> dict[str, Any] | None:
+        patterns = parsed(path).patterns
+        if any(type(value) is not int for _, values in patterns.values() for value in values):
+            return None
+        return {tag: [start, list(values)] for tag, (start, values) in patterns.items()}
+
+    class KeptHyphDict(parsed):  # type: ignore[misc, valid-type]
+        def __init__(self, path: Any) -> None:
+            digest = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+            patterns = cached_json(
+                f"hyphenation/{path.name}-{digest}.json",
+                lambda: standard_patterns(path),
+                _hyphenation_patterns,
+            )
+            if patterns is None:
+                super().__init__(path)
+            else:
+                self.patterns = patterns
+                self.cache: dict[str, Any] = {}
+                self.maxlen = max(len(key) for key in patterns)
+
+    pyphen.HyphDict = KeptHyphDict
+    pyphen.factsheet_kept = True
+
+
+def _hyphenation_patterns(data: Any) -> dict[str, tuple[int, tuple[int, ...]]] | None:
+    """Patterns as pyphen holds them, from their JSON form (None: not kept)."""
+    if data is None:
+        return None
+    patterns = {
+        str(tag): (int(start), tuple(map(int, values))) for tag, (start, values) in data.items()
+    }
+    if not patterns:
+        raise ValueError("no patterns")
+    return patterns
+
+
+def load_hyphenation(lang: str) -> None:
+    """Get a language's hyphenation patterns ready now (a build's warm-up, before it forks
+    its workers) rather than on the first hyphenated word of every worker."""
+    import pyphen  # noqa: PLC0415 - imported with WeasyPrint
+
+    if pyphen.language_fallback(lang):
+        pyphen.Pyphen(lang=lang)
+
 
 # The log message WeasyPrint 70 writes for an image without alt text (pdf/tags.py). A decorative
 # image has ``alt=""`` on purpose: the PDF stage drops this message for those images.

@@ -57,10 +57,12 @@ def _write_png(path: Path) -> None:
     image.save(path, format="PNG")
 
 
-def build(project: Path, out: Path, *extra: str) -> dict[str, bytes]:
-    """Build every sheet of ``project`` in a fresh process with a random hash seed; return
-    ``{name: pdf bytes}``."""
+def build(project: Path, out: Path, *extra: str, cache: Path | None = None) -> dict[str, bytes]:
+    """Build every sheet of ``project`` in a fresh process with a random hash seed (and, if
+    given, ``cache`` as its cache folder's parent); return ``{name: pdf bytes}``."""
     env = {**os.environ, "PYTHONHASHSEED": "random"}
+    if cache is not None:
+        env["XDG_CACHE_HOME"] = str(cache)
     command = [sys.executable, str(PROJECT_ROOT / "build.py"), "pdf", "--force", "--out", str(out)]
     result = subprocess.run(
         [*command, *extra],
@@ -90,15 +92,22 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def first(project: Path) -> dict[str, bytes]:
-    """The reference build: one worker process."""
-    return build(project, project / "out-first", "-j1")
+def cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A cache folder that is empty before the reference build."""
+    return tmp_path_factory.mktemp("cache")
 
 
 @pytest.fixture(scope="module")
-def second(project: Path) -> dict[str, bytes]:
-    """The same build again, in another process (another hash seed)."""
-    return build(project, project / "out-second", "-j1")
+def first(project: Path, cache: Path) -> dict[str, bytes]:
+    """The reference build: one worker process, nothing kept in its cache folder yet."""
+    return build(project, project / "out-first", "-j1", cache=cache)
+
+
+@pytest.fixture(scope="module")
+def second(project: Path, cache: Path, first: dict[str, bytes]) -> dict[str, bytes]:
+    """The same build again, in another process (another hash seed), reading back what the
+    first kept in the cache folder (hyphenation patterns, compiled templates, font data)."""
+    return build(project, project / "out-second", "-j1", cache=cache)
 
 
 @pytest.fixture(scope="module")
@@ -148,9 +157,16 @@ def test_fixture_sheet_has_table_and_image(first: dict[str, bytes], project: Pat
 
 
 def test_two_processes_with_different_hash_seeds(
-    first: dict[str, bytes], second: dict[str, bytes]
+    first: dict[str, bytes], second: dict[str, bytes], cache: Path
 ) -> None:
-    """Two builds in separate processes (random hash seeds) give byte-identical PDFs."""
+    """Two builds in separate processes (random hash seeds), the second reading back what
+    the first kept in the cache folder, give byte-identical PDFs."""
+    kept = {
+        path.parent.name if path.parent.name != "factsheet" else path.name.split("-")[0]
+        for path in (cache / "factsheet").rglob("*")
+        if path.is_file()
+    }
+    assert {"hyphenation", "templates", "coverage", "advances"} <= kept, sorted(kept)
     assert not differing(first, second), differing(first, second)
 
 
