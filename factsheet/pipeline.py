@@ -39,7 +39,7 @@ from .layouts import DEFAULT_LAYOUT, template_environment
 from .locale import locale_for
 from .manifest import Manifest, file_digest, site_fingerprint
 from .profiles import OutputProfile
-from .workers import render_in_workers
+from .workers import render_in_workers, set_aside_warm_objects
 
 if TYPE_CHECKING:
     from .pdf import PdfRenderer
@@ -370,11 +370,19 @@ def _render_all(
 ) -> Iterator[Outcome]:
     jobs = max(1, min(builder.options.jobs, len(paths)))
     if jobs == 1:
-        for path in paths:
-            stop_if_asked()
-            if on_start:
-                on_start(path)
-            yield builder.build_one(path)
+        set_aside = False
+        try:
+            for position, path in enumerate(paths):
+                stop_if_asked()
+                if on_start:
+                    on_start(path)
+                yield builder.build_one(path)
+                if not set_aside and position + 1 < len(paths):
+                    set_aside_warm_objects()
+                    set_aside = True
+        finally:
+            if set_aside:
+                gc.unfreeze()  # a long-lived process (watch) collects them again
         return
     # Workers are forked from a process whose renderer is already warm (WeasyPrint imported,
     # fonts registered, stylesheets parsed), so none of them pays for that again.

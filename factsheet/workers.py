@@ -10,6 +10,7 @@ sheet with a clear message, is replaced, and the build goes on and ends. (A
 from __future__ import annotations
 
 import ctypes
+import gc
 import multiprocessing
 import signal
 from collections import deque
@@ -168,6 +169,7 @@ def _serve(
     # An idle worker ends at once on SIGTERM; a busy one first removes its temporary file.
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    first = True
     while True:
         try:
             sheet = connection.recv()
@@ -182,6 +184,21 @@ def _serve(
             connection.send(outcome)
         except Exception as error:  # an outcome that cannot be pickled, say
             connection.send(failed(sheet, unexpected(sheet, error)))
+        if first:
+            set_aside_warm_objects()
+            first = False
+
+
+def set_aside_warm_objects() -> None:
+    """Take the objects alive now out of the garbage collector's view, after a collection.
+
+    After its first sheet, a rendering process holds what it keeps for life (modules, fonts,
+    stylesheets, hyphenation patterns, cffi's parsed types); every collection of the oldest
+    generation would walk them all again, which costs about 8% of a build. They are still
+    freed when nothing refers to them; :func:`gc.unfreeze` gives them back to the collector.
+    """
+    gc.collect()
+    gc.freeze()
 
 
 def _exit_on_sigterm(signum: int, _frame: object) -> None:
