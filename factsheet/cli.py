@@ -46,6 +46,7 @@ from .pipeline import (
     write_pdfs,
 )
 from .profiles import DEFAULT_PROFILE, OutputProfile, build_profile
+from .runtime import on_roomy_stack
 
 if TYPE_CHECKING:
     from click._termui_impl import ProgressBar  # the type click.progressbar() returns
@@ -576,7 +577,8 @@ def main() -> None:
     warnings.setFormatter(logging.Formatter("warning: %(message)s"))
     logging.getLogger("factsheet").addHandler(warnings)
     try:
-        cli.main(standalone_mode=True)
+        # Every command, and the worker processes it forks, run deep in one large stack chunk.
+        on_roomy_stack(lambda: cli.main(standalone_mode=True))
     except SystemExit as exit_:
         if _Terminated.signal is not None and not exit_.code:
             raise SystemExit(128 + _Terminated.signal) from None
