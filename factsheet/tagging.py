@@ -38,7 +38,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import pikepdf
 from pikepdf import Array, Dictionary, Name
@@ -609,18 +609,42 @@ def paint_in_reading_order(pdf: pikepdf.Pdf) -> int:
         rank = {mcid: position for position, mcid in enumerate(painted)}
         if all(rank.get(a, 0) <= rank.get(b, 0) for a, b in itertools.pairwise(order)):
             continue
-        instructions = list(pikepdf.parse_content_stream(page))
-        operators = [_operator(instruction) for instruction in instructions]
+        rows = [_row(instruction) for instruction in pikepdf.parse_content_stream(page)]
         page_moves = 0
         for _ in range(len(order)):
-            if not _move_one(instructions, operators, order):
+            if not _move_one(rows, order):
                 break
             page_moves += 1
         if page_moves:
             page.contents_coalesce()
-            page.Contents.write(pikepdf.unparse_content_stream(instructions))
+            page.Contents.write(pikepdf.unparse_content_stream([row.raw for row in rows]))
             moved += page_moves
     return moved
+
+
+class _Row(NamedTuple):
+    """One instruction of a content stream, with what the moves ask of it read once (pikepdf
+    objects are slow to query)."""
+
+    raw: Any  # pikepdf's instruction, written back as it is
+    operator: str
+    mcid: int | None  # a BDC's marked-content identifier
+    operands: tuple[str, ...]  # a transformation's or path's operands (what a clip depends on)
+
+
+def _row(instruction: Any) -> _Row:
+    if isinstance(instruction, pikepdf.ContentStreamInlineImage):
+        return _Row(instruction, "INLINE IMAGE", None, ())
+    operator = str(instruction.operator)
+    mcid = None
+    if operator == "BDC":
+        properties = instruction.operands[1]
+        if isinstance(properties, Dictionary) and "/MCID" in properties:
+            mcid = int(properties.MCID)
+    operands: tuple[str, ...] = ()
+    if operator == "cm" or operator in _PATH_OPERATORS:
+        operands = tuple(str(operand) for operand in instruction.operands)
+    return _Row(instruction, operator, mcid, operands)
 
 
 def _page_bytes(page: Any) -> bytes:
@@ -651,21 +675,6 @@ def _tree_orders(pdf: pikepdf.Pdf) -> dict[int, list[int]]:
     return orders
 
 
-def _operator(instruction: Any) -> str:
-    if isinstance(instruction, pikepdf.ContentStreamInlineImage):
-        return "INLINE IMAGE"
-    return str(instruction.operator)
-
-
-def _mcid_of(instruction: Any) -> int | None:
-    if _operator(instruction) != "BDC":
-        return None
-    properties = instruction.operands[1]
-    if isinstance(properties, Dictionary) and "/MCID" in properties:
-        return int(properties.MCID)
-    return None
-
-
 # Operators whose effect lasts until the graphics state is restored: a unit moved elsewhere
 # must find the same ones in force there (WeasyPrint leaves out a colour already set).
 _STATE_OPERATORS = frozenset(
@@ -676,7 +685,7 @@ _STATE_OPERATORS = frozenset(
 )  # fmt: skip
 
 
-def _geometries(instructions: list[Any], operators: list[str]) -> list[tuple[Any, ...]]:
+def _geometries(rows: list[_Row]) -> list[tuple[Any, ...]]:
     """Before each instruction: the transformations and clips of each saved graphics state, and
     the marked-content depth: what a unit cannot carry with it when it moves."""
     stack: list[tuple[Any, ...]] = [()]
@@ -684,7 +693,8 @@ def _geometries(instructions: list[Any], operators: list[str]) -> list[tuple[Any
     current: tuple[Any, ...] = (depth, tuple(stack))
     path: list[Any] = []
     states: list[tuple[Any, ...]] = []
-    for instruction, operator in zip(instructions, operators, strict=True):
+    for row in rows:
+        operator = row.operator
         states.append(current)
         if operator == "q":
             stack.append(())
@@ -695,11 +705,11 @@ def _geometries(instructions: list[Any], operators: list[str]) -> list[tuple[Any
         elif operator == "EMC":
             depth -= 1
         elif operator == "cm":
-            stack[-1] += ((operator, _operands(instruction)),)
+            stack[-1] += ((operator, row.operands),)
         elif operator in ("W", "W*"):
             stack[-1] += ((operator, tuple(path)),)
         elif operator in ("m", "l", "c", "v", "y", "h", "re"):
-            path.append((operator, _operands(instruction)))
+            path.append((operator, row.operands))
             continue
         elif operator in _PAINT_OPERATORS:
             path = []
@@ -710,23 +720,19 @@ def _geometries(instructions: list[Any], operators: list[str]) -> list[tuple[Any
     return states
 
 
-def _state_in_force(instructions: list[Any], operators: list[str], position: int) -> list[Any]:
+def _state_in_force(rows: list[_Row], position: int) -> list[_Row]:
     """The colour, line and text state operators in force before ``position`` (the ones of
     every saved level, in order): replayed at the start of a moved unit, they give it the
     state it had where it was. (WeasyPrint leaves out a colour that is already set.)"""
-    stack: list[list[Any]] = [[]]
-    for instruction, operator in zip(instructions[:position], operators[:position], strict=True):
-        if operator == "q":
+    stack: list[list[_Row]] = [[]]
+    for row in rows[:position]:
+        if row.operator == "q":
             stack.append([])
-        elif operator == "Q" and len(stack) > 1:
+        elif row.operator == "Q" and len(stack) > 1:
             stack.pop()
-        elif operator in _STATE_OPERATORS:
-            stack[-1].append(instruction)
-    return [instruction for level in stack for instruction in level]
-
-
-def _operands(instruction: Any) -> tuple[str, ...]:
-    return tuple(str(operand) for operand in instruction.operands)
+        elif row.operator in _STATE_OPERATORS:
+            stack[-1].append(row)
+    return [row for level in stack for row in level]
 
 
 def _unit(operators: list[str], opening: int) -> tuple[int, int] | None:
@@ -758,15 +764,10 @@ def _unit(operators: list[str], opening: int) -> tuple[int, int] | None:
     return (start, end) if restores == saves else None
 
 
-def _move_one(instructions: list[Any], operators: list[str], order: list[int]) -> bool:
-    """Move the first unit painted after the content read after it; True if one moved.
-
-    ``operators`` are the instructions' operator names, kept in step with them."""
-    openings = {
-        mcid: position
-        for position, operator in enumerate(operators)
-        if operator == "BDC" and (mcid := _mcid_of(instructions[position])) is not None
-    }
+def _move_one(rows: list[_Row], order: list[int]) -> bool:
+    """Move the first unit painted after the content read after it; True if one moved."""
+    openings = {row.mcid: position for position, row in enumerate(rows) if row.mcid is not None}
+    operators = [row.operator for row in rows]
     states: list[tuple[Any, ...]] | None = None
     for earlier, later in itertools.pairwise(order):
         if earlier not in openings or later not in openings:
@@ -776,16 +777,15 @@ def _move_one(instructions: list[Any], operators: list[str], order: list[int]) -
         span = _unit(operators, openings[earlier])
         if span is None or span[0] <= openings[later] < span[1]:
             continue
-        states = states or _geometries(instructions, operators)
+        states = states or _geometries(rows)
         if states[span[0]] != states[openings[later]]:
             continue
-        in_force = _state_in_force(instructions, operators, span[0])
+        in_force = _state_in_force(rows, span[0])
         target = openings[later]  # before the unit: its position does not move
-        for sequence, replay in ((instructions, in_force), (operators, map(_operator, in_force))):
-            block = sequence[span[0] : span[1]]
-            del sequence[span[0] : span[1]]
-            # After the unit's first `q`: its state, then its own content.
-            sequence[target:target] = [block[0], *replay, *block[1:]]
+        block = rows[span[0] : span[1]]
+        del rows[span[0] : span[1]]
+        # After the unit's first `q`: its state, then its own content.
+        rows[target:target] = [block[0], *in_force, *block[1:]]
         return True
     return False
 
