@@ -73,4 +73,4 @@ bench: $(STAMP)
 	$(BIN)/python bench/run.py
 
 clean:
-	rm -rf dist .pytest_cache .hypothesis tests/.failures build *.egg-info bench/.work
+	rm -rf dist .pytest_cache .hypothesis tests/.failures build *.egg-info bench/.work bench/.work-md2pdf bench/.work-baseline

@@ -41,20 +41,41 @@ PARAGRAPH = (
     "from every region. Grants are awarded on merit after an open competition."
 )
 
+# The HTML the pipeline hands WeasyPrint for each sheet, written out for the bare baseline:
+# the document, and beside it its base URL, stylesheets and page CSS (the pipeline passes them
+# to WeasyPrint as stylesheets, not inside the document).
+PRINT_HTML_SCRIPT = """
+import json, sys
+from pathlib import Path
+from factsheet.config import load_site
+from factsheet.pipeline import prepare
+from factsheet.profiles import screen_profile
+site = load_site(Path.cwd())
+profile = screen_profile(site, Path(sys.argv[1]), "pdf/ua-1")
+for path in sorted((site.content_dir).glob("*.md")):
+    document = prepare(path, site, profile).document
+    (Path(sys.argv[1]) / (path.stem + ".html")).write_text(document.html, encoding="utf-8")
+    (Path(sys.argv[1]) / (path.stem + ".json")).write_text(json.dumps({
+        "base_url": document.base_url, "stylesheets": list(document.stylesheets),
+        "page_css": document.page_css}), encoding="utf-8")
+"""
+
 # Bare WeasyPrint as a careful user would write it: one process, one FontConfiguration shared
-# by every sheet (the fonts are registered once), the tool's own web pages as input.
+# by every sheet (the fonts are registered once), the pipeline's own HTML and stylesheets.
 BARE_SCRIPT = """
-import sys, time
+import json, sys, time
 from pathlib import Path
 started = time.perf_counter()
 import weasyprint
 from weasyprint.text.fonts import FontConfiguration
 fonts = FontConfiguration()
-pages = [path for path in sorted(Path(sys.argv[1]).glob("*.html")) if path.name != "index.html"]
-for html in pages:
-    weasyprint.HTML(filename=str(html)).write_pdf(
-        str(Path(sys.argv[2]) / (html.stem + ".pdf")), pdf_variant="pdf/ua-1",
-        font_config=fonts)
+for html in sorted(Path(sys.argv[1]).glob("*.html")):
+    given = json.loads(html.with_suffix(".json").read_text(encoding="utf-8"))
+    stylesheets = [weasyprint.CSS(url=url, font_config=fonts) for url in given["stylesheets"]]
+    stylesheets.append(weasyprint.CSS(string=given["page_css"], font_config=fonts))
+    weasyprint.HTML(string=html.read_text(encoding="utf-8"), base_url=given["base_url"]).write_pdf(
+        str(Path(sys.argv[2]) / (html.stem + ".pdf")), stylesheets=stylesheets,
+        pdf_variant="pdf/ua-1", pdf_tags=True, font_config=fonts)
 print(time.perf_counter() - started)
 """
 
@@ -252,13 +273,68 @@ def book_build(project: Path, sheets: int = 50) -> tuple[float, int, int]:
     command = [PYTHON, str(REPO / "build.py"), "book", book.name, "--force", "--out", "books"]
     seconds = min(run(command, project) for _ in range(2))
     output = project / "books" / "bench-book.pdf"
-    info = subprocess.run(
-        ["pdfinfo", str(output)], capture_output=True, text=True, check=True
-    ).stdout
-    pages = int(
-        next((line.split()[-1] for line in info.splitlines() if line.startswith("Pages:")), 0)
+    return seconds, output.stat().st_size, pdf_pages(output)
+
+
+def bare_seconds(project: Path) -> tuple[float, bool]:
+    """Bare WeasyPrint's best wall time over the HTML the pipeline renders the project's sheets
+    from, and whether its PDFs have the pipeline's page counts."""
+    html_dir = Path(tempfile.mkdtemp(prefix="bench-html-"))
+    bare_out = Path(tempfile.mkdtemp(prefix="bench-bare-"))
+    run([PYTHON, "-c", PRINT_HTML_SCRIPT, str(html_dir)], project)
+    bare = min(
+        run([PYTHON, "-c", BARE_SCRIPT, str(html_dir), str(bare_out)], project) for _ in range(2)
     )
-    return seconds, output.stat().st_size, pages
+    same_pages = all(
+        pdf_pages(bare_out / pdf.name) == pdf_pages(pdf) for pdf in (project / "dist").glob("*.pdf")
+    )
+    return bare, same_pages
+
+
+def pdf_pages(pdf: Path) -> int:
+    """The number of pages of ``pdf`` (by pdfinfo)."""
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True)
+    lines = info.stdout.splitlines()
+    return int(next((line.split()[-1] for line in lines if line.startswith("Pages:")), 0))
+
+
+# The last commit before issues 6-13 (languages, layouts, print output, checks) landed: the
+# English sheets' cost is compared with this version, built with the same packages.
+BASELINE_COMMIT = "ec83442"
+
+
+def baseline_seconds(project: Path) -> float | None:
+    """The best -j1 wall time of ``BASELINE_COMMIT``'s code and templates over the project's
+    sheets (extracted once under bench/.work-baseline/); None without git or the commit."""
+    base = REPO / "bench" / ".work-baseline"
+    code = base / "code"
+    if not (code / "build.py").exists():
+        shutil.rmtree(base, ignore_errors=True)
+        code.mkdir(parents=True)
+        archive = subprocess.run(
+            ["git", "archive", BASELINE_COMMIT, "build.py", "factsheet", "templates",
+             "factsheet.yaml"],
+            cwd=REPO, capture_output=True, check=False,
+        )  # fmt: skip
+        if archive.returncode != 0:
+            shutil.rmtree(base, ignore_errors=True)
+            return None
+        subprocess.run(["tar", "-x", "-C", str(code)], input=archive.stdout, check=True)
+    sheets = base / "project"
+    shutil.rmtree(sheets, ignore_errors=True)
+    (sheets / "content").mkdir(parents=True)
+    shutil.copy(code / "factsheet.yaml", sheets)
+    (sheets / "templates").symlink_to(code / "templates")
+    for path in (project / "content").glob("*.md"):
+        shutil.copy(path, sheets / "content")
+    command = [PYTHON, str(code / "build.py"), "pdf", "-j1", "--force"]
+    environment = {**os.environ, "PYTHONPATH": str(code)}
+    times = []
+    for _ in range(2):
+        started = time.perf_counter()
+        subprocess.run(command, cwd=sheets, env=environment, check=True, capture_output=True)
+        times.append(time.perf_counter() - started)
+    return min(times)
 
 
 def md2pdf_seconds(project: Path) -> dict[int, float] | None:
@@ -393,20 +469,17 @@ def main() -> None:
     serial = by_jobs[1]
     worker_rss_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
 
+    step(f"the same sheets with the code of {BASELINE_COMMIT}, before issues 6-13")
+    baseline = baseline_seconds(project)
+
     step("md2pdf, in its own environment, on the same sheets")
     md2pdf = md2pdf_seconds(project)
 
     step("one changed sheet")
     changed = one_changed_sheet(project)
 
-    step("bare WeasyPrint on the html output")
-    html_dir = Path(tempfile.mkdtemp(prefix="bench-html-"))
-    bare_out = Path(tempfile.mkdtemp(prefix="bench-bare-"))
-    run([PYTHON, str(REPO / "build.py"), "html", "--out", str(html_dir)], project)
-    bare = min(
-        run([PYTHON, "-c", BARE_SCRIPT, str(html_dir / "html"), str(bare_out)], project)
-        for _ in range(2)
-    )
+    step("bare WeasyPrint on the pipeline's HTML")
+    bare, same_pages = bare_seconds(project)
 
     step("no-op rebuilds")
     noop = min(build(project) for _ in range(5))
@@ -434,12 +507,20 @@ def main() -> None:
             "process start included",
         ),
         (
-            "bare WeasyPrint on the html output, per sheet",
+            "bare WeasyPrint on the pipeline's HTML, per sheet",
             f"{bare / count * 1000:.0f} ms",
-            "one process, import included, one shared FontConfiguration",
+            "one process, import included, one shared FontConfiguration"
+            + ("" if same_pages else "; page counts differ from the pipeline's!"),
         ),
         ("pipeline overhead (-j1 / bare)", f"{serial / bare:.2f}x", "target ≤ 1.00x (issue 16)"),
     ]
+    rows.append(
+        (
+            f"English sheets against {BASELINE_COMMIT} (before issues 6-13), -j1",
+            f"{serial / baseline:.2f}x" if baseline else "not measured",
+            "same sheets and packages; target ≤ 1.10x",
+        )
+    )
     rows += throughput_rows(count, by_jobs, md2pdf)
     rows += [
         ("one changed sheet (build.py pdf)", f"{changed * 1000:.0f} ms", "target ≤ 0.7 s"),
