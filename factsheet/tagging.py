@@ -995,6 +995,7 @@ xmlns:pdfaProperty="http://www.aiim.org/pdfa/ns/property#"><pdfaExtension:schema
 
 
 _MAPPING = re.compile(rb"<([0-9A-Fa-f]+)> <([0-9A-Fa-f]+)>")
+_ARABIC_LETTER_MAPPING = re.compile(rb"<[0-9A-Fa-f]+> <06[0-9A-Fa-f]{2}>")
 
 
 def map_contextual_forms(pdf: pikepdf.Pdf) -> int:
@@ -1013,7 +1014,9 @@ def map_contextual_forms(pdf: pikepdf.Pdf) -> int:
         if "/ToUnicode" not in font:
             continue
         mapping = font.ToUnicode.read_bytes()
-        if not re.search(rb"<06[0-9A-Fa-f]{2}>", mapping):
+        # Only a glyph mapped to one Arabic letter can change. The letter is on the right of
+        # its "<glyph> <letter>" line: a glyph number 06xx (a CJK font has them) is not one.
+        if not _ARABIC_LETTER_MAPPING.search(mapping):
             continue
         forms = _presentation_forms(font)
         if not forms:

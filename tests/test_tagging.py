@@ -155,3 +155,32 @@ def test_a_link_in_a_repeated_table_header_stays_in_the_tree(in_project: Path) -
                 assert owner.objgen in reachable, "an annotation's element is not in the tree"
         for candidate in pdf.objects:
             assert not (isinstance(candidate, Dictionary) and "/FactsheetSource" in candidate)
+
+
+def _type0_font(pdf: pikepdf.Pdf, cmap: bytes) -> None:
+    """Add a Type0 font whose ToUnicode CMap holds ``cmap``'s lines (no embedded program)."""
+    to_unicode = pdf.make_stream(
+        b"1 begincodespacerange\n<0000> <ffff>\nendcodespacerange\n"
+        + b"1 beginbfchar\n" + cmap + b"\nendbfchar\n"
+    )  # fmt: skip
+    pdf.make_indirect(Dictionary(Type=Name.Font, Subtype=Name.Type0, ToUnicode=to_unicode))
+
+
+@pytest.mark.parametrize(
+    ("cmap", "read"),
+    [
+        (b"<0612> <4E2D>", False),  # a CJK glyph whose number is 06xx: no Arabic letter
+        (b"<0041> <0041>", False),
+        (b"<0123> <0628>", True),  # a glyph drawn for the letter beh
+    ],
+)
+def test_only_fonts_mapping_an_arabic_letter_are_read_for_contextual_forms(
+    monkeypatch: pytest.MonkeyPatch, cmap: bytes, read: bool
+) -> None:
+    # Reading a font's program is costly (a CJK font takes tens of milliseconds).
+    fonts_read: list[object] = []
+    monkeypatch.setattr(tagging, "_presentation_forms", lambda font: fonts_read.append(font) or {})
+    pdf = pikepdf.new()
+    _type0_font(pdf, cmap)
+    tagging.map_contextual_forms(pdf)
+    assert bool(fonts_read) is read
