@@ -384,6 +384,9 @@ def _render_all(
             if set_aside:
                 gc.unfreeze()  # a long-lived process (watch) collects them again
         return
+    # The longest sheets first, so that no worker is left with a long one while the others
+    # have nothing more to do (content size stands for length); ties keep the order given.
+    paths = sorted(paths, key=_content_size, reverse=True)
     # Workers are forked from a process whose renderer is already warm (WeasyPrint imported,
     # fonts registered, stylesheets parsed), so none of them pays for that again.
     builder.warm_up()
@@ -398,6 +401,13 @@ def _render_all(
             yield outcome
     finally:
         gc.unfreeze()
+
+
+def _content_size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0  # gone: its worker reports it
 
 
 def _failed_outcome(path: Path, error: FactsheetError) -> Outcome:

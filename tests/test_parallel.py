@@ -17,6 +17,7 @@ import pytest
 from helpers import (
     PROJECT_ROOT,
     invoke,
+    make_project,
     page_count,
     run_cli,
     run_python,
@@ -25,7 +26,10 @@ from helpers import (
     write_sheet,
 )
 
+from factsheet.config import load_site
 from factsheet.manifest import MANIFEST_NAME
+from factsheet.pipeline import BuildOptions, write_pdfs
+from factsheet.profiles import build_profile
 
 SUMMARY = re.compile(r"^(\d+) built, (\d+) skipped, (\d+) failed in \d+\.\d\d s$")
 WROTE = re.compile(r"^wrote (?P<dir>[\w-]+)/(?P<name>[\w-]+)\.pdf \((?P<pages>\d+) pages?\)$")
@@ -323,3 +327,26 @@ def test_harfbuzz_subset_warning(six_sheets: Path, missing: bool) -> None:
         assert warnings[0].startswith("warning: ")
     else:
         assert warnings == [], completed.stderr
+
+
+def test_workers_take_the_longest_sheets_first(tmp_path: Path) -> None:
+    """With -j2 the longest sheets are started first, so that the build does not end with one
+    worker rendering a long sheet while the other has nothing left to do."""
+    project = make_project(tmp_path / "project")
+    paragraph = "A paragraph of section {section}, long enough to wrap on the page. " * 4
+    lengths = {"a-short": 1, "b-long": 6, "c-middle": 3}
+    paths = [
+        write_sheet(project, name, sheet_text(name, sections_body(sections, paragraph)))
+        for name, sections in lengths.items()
+    ]
+    site = load_site(project)
+    options = BuildOptions(profile=build_profile(site), jobs=2, force=True)
+    started: list[str] = []
+    outcomes = list(
+        write_pdfs(paths, site, options, on_start=lambda path: started.append(path.stem))
+    )
+    assert all(outcome.error is None for outcome in outcomes)
+    # on_start names the first sheet not yet done (the progress bar's), in the order taken.
+    taken = list(dict.fromkeys(started))
+    assert taken == ["b-long", "c-middle", "a-short"][: len(taken)]
+    assert taken[0] == "b-long"
