@@ -36,9 +36,9 @@ import io
 import itertools
 import re
 import unicodedata
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 import pikepdf
 from pikepdf import Array, Dictionary, Name
@@ -609,42 +609,69 @@ def paint_in_reading_order(pdf: pikepdf.Pdf) -> int:
         rank = {mcid: position for position, mcid in enumerate(painted)}
         if all(rank.get(a, 0) <= rank.get(b, 0) for a, b in itertools.pairwise(order)):
             continue
-        rows = [_row(instruction) for instruction in pikepdf.parse_content_stream(page)]
+        content = _Content(pikepdf.parse_content_stream(page))
         page_moves = 0
         for _ in range(len(order)):
-            if not _move_one(rows, order):
+            if not _move_one(content, order):
                 break
             page_moves += 1
         if page_moves:
             page.contents_coalesce()
-            page.Contents.write(pikepdf.unparse_content_stream([row.raw for row in rows]))
+            page.Contents.write(pikepdf.unparse_content_stream(content.instructions))
             moved += page_moves
     return moved
 
 
-class _Row(NamedTuple):
-    """One instruction of a content stream, with what the moves ask of it read once (pikepdf
-    objects are slow to query)."""
+class _Content:
+    """A page's content stream as pikepdf instructions, with what the moves ask of them read
+    once (pikepdf objects are slow to query): each one's operator, a BDC's marked-content
+    identifier, and the operands of a transformation or path (what a clip depends on). The
+    instructions and their operators are kept in step."""
 
-    raw: Any  # pikepdf's instruction, written back as it is
-    operator: str
-    mcid: int | None  # a BDC's marked-content identifier
-    operands: tuple[str, ...]  # a transformation's or path's operands (what a clip depends on)
+    def __init__(self, instructions: Iterable[Any]) -> None:
+        self.instructions = list(instructions)
+        inline_image = pikepdf.ContentStreamInlineImage
+        self.operators = [
+            "INLINE IMAGE" if type(instruction) is inline_image else str(instruction.operator)
+            for instruction in self.instructions
+        ]
+        pairs = list(zip(self.instructions, self.operators, strict=True))
+        self.mcids = {
+            id(instruction): mcid
+            for instruction, operator in pairs
+            if operator == "BDC" and (mcid := _mcid_of(instruction)) is not None
+        }
+        self.operands = {
+            id(instruction): tuple(str(operand) for operand in instruction.operands)
+            for instruction, operator in pairs
+            if operator == "cm" or operator in _PATH_OPERATORS
+        }
+
+    def openings(self) -> dict[int, int]:
+        """Where each marked-content sequence with an MCID opens, by MCID."""
+        instructions, mcids = self.instructions, self.mcids
+        return {
+            mcids[id(instructions[position])]: position
+            for position, operator in enumerate(self.operators)
+            if operator == "BDC" and id(instructions[position]) in mcids
+        }
+
+    def move(self, span: tuple[int, int], target: int, replayed: list[int]) -> None:
+        """Move the instructions of ``span`` to before ``target`` (which precedes them), the
+        instructions at ``replayed`` repeated after the first one moved."""
+        start, end = span
+        for sequence in (self.instructions, self.operators):
+            block = sequence[start:end]
+            replay = [sequence[position] for position in replayed]
+            del sequence[start:end]
+            sequence[target:target] = [block[0], *replay, *block[1:]]
 
 
-def _row(instruction: Any) -> _Row:
-    if isinstance(instruction, pikepdf.ContentStreamInlineImage):
-        return _Row(instruction, "INLINE IMAGE", None, ())
-    operator = str(instruction.operator)
-    mcid = None
-    if operator == "BDC":
-        properties = instruction.operands[1]
-        if isinstance(properties, Dictionary) and "/MCID" in properties:
-            mcid = int(properties.MCID)
-    operands: tuple[str, ...] = ()
-    if operator == "cm" or operator in _PATH_OPERATORS:
-        operands = tuple(str(operand) for operand in instruction.operands)
-    return _Row(instruction, operator, mcid, operands)
+def _mcid_of(instruction: Any) -> int | None:
+    properties = instruction.operands[1]
+    if isinstance(properties, Dictionary) and "/MCID" in properties:
+        return int(properties.MCID)
+    return None
 
 
 def _page_bytes(page: Any) -> bytes:
@@ -685,16 +712,18 @@ _STATE_OPERATORS = frozenset(
 )  # fmt: skip
 
 
-def _geometries(rows: list[_Row]) -> list[tuple[Any, ...]]:
-    """Before each instruction: the transformations and clips of each saved graphics state, and
-    the marked-content depth: what a unit cannot carry with it when it moves."""
+def _geometries(content: _Content, until: int) -> list[tuple[Any, ...]]:
+    """Before each instruction up to ``until`` (excluded): the transformations and clips of
+    each saved graphics state, and the marked-content depth: what a unit cannot carry with it
+    when it moves."""
     stack: list[tuple[Any, ...]] = [()]
     depth = 0
     current: tuple[Any, ...] = (depth, tuple(stack))
     path: list[Any] = []
     states: list[tuple[Any, ...]] = []
-    for row in rows:
-        operator = row.operator
+    operands = content.operands
+    steps = zip(content.instructions[:until], content.operators[:until], strict=True)
+    for instruction, operator in steps:
         states.append(current)
         if operator == "q":
             stack.append(())
@@ -705,11 +734,11 @@ def _geometries(rows: list[_Row]) -> list[tuple[Any, ...]]:
         elif operator == "EMC":
             depth -= 1
         elif operator == "cm":
-            stack[-1] += ((operator, row.operands),)
+            stack[-1] += ((operator, operands[id(instruction)]),)
         elif operator in ("W", "W*"):
             stack[-1] += ((operator, tuple(path)),)
         elif operator in ("m", "l", "c", "v", "y", "h", "re"):
-            path.append((operator, row.operands))
+            path.append((operator, operands[id(instruction)]))
             continue
         elif operator in _PAINT_OPERATORS:
             path = []
@@ -720,19 +749,19 @@ def _geometries(rows: list[_Row]) -> list[tuple[Any, ...]]:
     return states
 
 
-def _state_in_force(rows: list[_Row], position: int) -> list[_Row]:
-    """The colour, line and text state operators in force before ``position`` (the ones of
-    every saved level, in order): replayed at the start of a moved unit, they give it the
-    state it had where it was. (WeasyPrint leaves out a colour that is already set.)"""
-    stack: list[list[_Row]] = [[]]
-    for row in rows[:position]:
-        if row.operator == "q":
+def _state_in_force(operators: list[str], position: int) -> list[int]:
+    """Where the colour, line and text state operators in force before ``position`` are (the
+    ones of every saved level, in order): replayed at the start of a moved unit, they give it
+    the state it had where it was. (WeasyPrint leaves out a colour that is already set.)"""
+    stack: list[list[int]] = [[]]
+    for index, operator in enumerate(operators[:position]):
+        if operator == "q":
             stack.append([])
-        elif row.operator == "Q" and len(stack) > 1:
+        elif operator == "Q" and len(stack) > 1:
             stack.pop()
-        elif row.operator in _STATE_OPERATORS:
-            stack[-1].append(row)
-    return [row for level in stack for row in level]
+        elif operator in _STATE_OPERATORS:
+            stack[-1].append(index)
+    return [index for level in stack for index in level]
 
 
 def _unit(operators: list[str], opening: int) -> tuple[int, int] | None:
@@ -764,28 +793,25 @@ def _unit(operators: list[str], opening: int) -> tuple[int, int] | None:
     return (start, end) if restores == saves else None
 
 
-def _move_one(rows: list[_Row], order: list[int]) -> bool:
+def _move_one(content: _Content, order: list[int]) -> bool:
     """Move the first unit painted after the content read after it; True if one moved."""
-    openings = {row.mcid: position for position, row in enumerate(rows) if row.mcid is not None}
-    operators = [row.operator for row in rows]
+    openings = content.openings()
     states: list[tuple[Any, ...]] | None = None
     for earlier, later in itertools.pairwise(order):
         if earlier not in openings or later not in openings:
             continue
         if openings[earlier] < openings[later]:
             continue
-        span = _unit(operators, openings[earlier])
+        span = _unit(content.operators, openings[earlier])
         if span is None or span[0] <= openings[later] < span[1]:
             continue
-        states = states or _geometries(rows)
+        if states is None or len(states) <= span[0]:
+            states = _geometries(content, span[0] + 1)
         if states[span[0]] != states[openings[later]]:
             continue
-        in_force = _state_in_force(rows, span[0])
-        target = openings[later]  # before the unit: its position does not move
-        block = rows[span[0] : span[1]]
-        del rows[span[0] : span[1]]
-        # After the unit's first `q`: its state, then its own content.
-        rows[target:target] = [block[0], *in_force, *block[1:]]
+        # Before the unit: its position does not move. After the unit's first `q`: its
+        # state, then its own content.
+        content.move(span, openings[later], _state_in_force(content.operators, span[0]))
         return True
     return False
 
