@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import contextlib
 import ctypes.util
+import hashlib
 import json
 import os
 import secrets
 import stat
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -108,34 +108,90 @@ def remove_stale_temporaries(folder: Path) -> None:
                 temporary.unlink()
 
 
-def cache_folder() -> Path:
-    """Where factsheet keeps what it can always compute again (parsed hyphenation patterns):
-    ``$XDG_CACHE_HOME/factsheet``, by default ``~/.cache/factsheet``."""
+def cache_folder() -> Path | None:
+    """Where factsheet keeps what it can always compute again (parsed hyphenation patterns,
+    font data): ``$XDG_CACHE_HOME/factsheet``, by default ``~/.cache/factsheet``; None (keep
+    nothing) when no absolute home folder is known."""
     base = Path(os.environ.get("XDG_CACHE_HOME", ""))
     if not base.is_absolute():  # unset, or relative: ignored, as the XDG rules say
+        if os.environ.get("HOME") == "":
+            return None  # Python would take "/" for it
         try:
-            base = Path.home() / ".cache"
+            home = Path.home()
         except RuntimeError:  # no home folder known
-            base = Path(tempfile.gettempdir()) / f"factsheet-cache-{os.getuid()}"
+            return None
+        if not home.is_absolute():  # HOME set to a relative path
+            return None
+        base = home / ".cache"
     return base / "factsheet"
+
+
+# A kept file larger than this is not one factsheet wrote (English patterns: 300 KB).
+MAX_CACHED_BYTES = 8_000_000
+# A kept file not used for this long is removed when a file beside it is written.
+CACHE_MAX_AGE_SECONDS = 30 * 24 * 3600
 
 
 def cached_json(name: str, compute: Callable[[], Any], decode: Callable[[Any], T]) -> T:
     """``decode(compute())``, with what ``compute`` returns kept as JSON in the cache folder
     under ``name`` (which must change when the result would) and read back by the next process.
 
-    A kept file that is missing, damaged or not what ``decode`` expects is computed again. A
-    cache folder that cannot be written only means the next process computes again too.
+    The file's first line is the SHA-256 of the JSON below it. A kept file that is missing,
+    damaged, not a regular file, too large, or not what ``decode`` expects (``decode`` raises
+    ``ValueError`` or ``TypeError`` on a value out of its range) is computed again and
+    replaced. A cache folder that cannot be written only means the next process computes again.
     """
-    kept = cache_folder() / name
-    try:
-        return decode(json.loads(kept.read_text(encoding="utf-8")))
-    except (OSError, ValueError, TypeError, KeyError, AttributeError):
-        pass  # not kept yet, or damaged: computed, and kept, below
+    folder = cache_folder()
+    if folder is None:
+        return decode(compute())
+    kept = folder / name
+    text = _read_kept(kept)
+    if text is not None:
+        try:
+            return decode(json.loads(text))
+        except (ValueError, TypeError, KeyError, AttributeError, IndexError, ArithmeticError,
+                RecursionError):  # fmt: skip
+            pass  # damaged: computed, and kept again, below
     data = compute()
+    body = json.dumps(data, ensure_ascii=False)
+    checksum = hashlib.sha256(body.encode()).hexdigest()
     with contextlib.suppress(OSError), atomic_output(kept, stoppable=False) as temporary:
-        temporary.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+        temporary.write_text(f"{checksum}\n{body}", encoding="utf-8")
+        _forget_unused(kept)
     return decode(data)
+
+
+def _read_kept(kept: Path) -> str | None:
+    """The JSON text of a kept file whose checksum holds, or None. Never blocks (a named
+    pipe), never reads more than ``MAX_CACHED_BYTES`` (a link to a device)."""
+    try:
+        descriptor = os.open(kept, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError:
+        return None
+    with os.fdopen(descriptor, "rb") as file:
+        try:
+            status = os.fstat(descriptor)
+            if not stat.S_ISREG(status.st_mode) or status.st_size > MAX_CACHED_BYTES:
+                return None
+            data = file.read(MAX_CACHED_BYTES + 1)
+            if time.time() - status.st_mtime > 24 * 3600:
+                os.utime(descriptor)  # in use: not one of the files _forget_unused removes
+        except OSError:
+            return None
+    checksum, _, body = data.partition(b"\n")
+    if hashlib.sha256(body).hexdigest().encode() != checksum:
+        return None
+    return body.decode("utf-8", errors="replace")
+
+
+def _forget_unused(kept: Path) -> None:
+    """Remove the files beside ``kept`` that no build has used for ``CACHE_MAX_AGE_SECONDS``
+    (kept for fonts or dictionaries since changed)."""
+    now = time.time()
+    for other in kept.parent.glob("*.json"):
+        with contextlib.suppress(OSError):
+            if other.is_file() and now - other.stat().st_mtime > CACHE_MAX_AGE_SECONDS:
+                other.unlink()
 
 
 HARFBUZZ_SUBSET_HINT = (

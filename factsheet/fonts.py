@@ -111,10 +111,14 @@ def bundled_coverage(fonts_dir: Path) -> frozenset[int]:
     is kept in the cache folder, keyed by the fonts' names, sizes and times.
     """
     files = font_files(fonts_dir)
-    # By name, size and time, not folder: a copy of the project shares the cache.
+    # By name, size and time, not folder: a copy of the project shares the cache. And by the
+    # version of fontTools, which reads the character maps.
     key = hashlib.sha256(
         "\0".join(
-            f"{path.name} {path.stat().st_size} {path.stat().st_mtime_ns}" for path in files
+            [
+                font_tools_version(),
+                *(f"{path.name} {path.stat().st_size} {path.stat().st_mtime_ns}" for path in files),
+            ]
         ).encode()
     ).hexdigest()[:24]
     if key not in _COVERAGE:
@@ -208,7 +212,16 @@ def _to_ranges(points: Iterable[int]) -> list[list[int]]:
 
 def _from_ranges(ranges: list[list[int]]) -> Iterable[int]:
     for first, last in ranges:
+        if not 0 <= first <= last <= sys.maxunicode:
+            raise ValueError(f"not a range of code points: {first}-{last}")
         yield from range(first, last + 1)
+
+
+def font_tools_version() -> str:
+    """The version of fontTools, which reads the fonts' tables for the kept font data."""
+    import fontTools  # noqa: PLC0415 - the package alone: its tables load lazily
+
+    return str(fontTools.version)
 
 
 def font_named(fonts_dir: Path, postscript_name: str) -> Path | None:

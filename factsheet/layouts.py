@@ -16,14 +16,12 @@ Adding a kind of document is adding such a template and its stylesheet: no Pytho
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .errors import FactsheetError
-from .files import cache_folder
 
 if TYPE_CHECKING:
     import jinja2
@@ -65,21 +63,7 @@ def template_environment(templates_dir: Path) -> jinja2.Environment:
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
-        bytecode_cache=_compiled_templates(),
     )
-
-
-def _compiled_templates() -> jinja2.BytecodeCache | None:
-    """Jinja2's cache of compiled templates in the cache folder: compiling the templates is a
-    fifth of what a sheet's first rendering costs. None when the folder cannot be written."""
-    import jinja2  # noqa: PLC0415
-
-    folder = cache_folder() / "templates"
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError:
-        return None
-    return jinja2.FileSystemBytecodeCache(str(folder)) if os.access(folder, os.W_OK) else None
 
 
 def load_layout(templates_dir: Path, name: str) -> Layout:

@@ -16,9 +16,11 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from .config import PAPER_SIZES
 from .files import cached_json
+from .fonts import font_tools_version
 
 POINTS_PER_INCH = 72.0
 POINTS_PER_MM = 72.0 / 25.4
@@ -93,10 +95,19 @@ def _advances(font_path: Path) -> tuple[dict[int, int], int]:
     by the font's name, size and time: reading them takes a fortieth of a second)."""
     status = font_path.stat()
     return cached_json(
-        f"advances-{font_path.name}-{status.st_size}-{status.st_mtime_ns}.json",
+        f"advances-{font_path.name}-{status.st_size}-{status.st_mtime_ns}-"
+        f"{font_tools_version()}.json",
         lambda: _read_advances(font_path),
-        lambda data: ({int(code): int(width) for code, width in data[0].items()}, int(data[1])),
+        _advances_from_json,
     )
+
+
+def _advances_from_json(data: Any) -> tuple[dict[int, int], int]:
+    advances = {int(code): int(width) for code, width in data[0].items()}
+    units_per_em = int(data[1])
+    if not 16 <= units_per_em <= 16384 or any(not 0 <= w <= 65535 for w in advances.values()):
+        raise ValueError("not a font's advance widths")
+    return advances, units_per_em
 
 
 def _read_advances(font_path: Path) -> tuple[dict[int, int], int]:

@@ -79,7 +79,7 @@ def keep_hyphenation_patterns() -> None:
         def __init__(self, path: Any) -> None:
             digest = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
             patterns = cached_json(
-                f"hyphenation/{path.name}-{digest}.json",
+                f"hyphenation/{path.name}-{pyphen.__version__}-{digest}.json",
                 lambda: standard_patterns(path),
                 _hyphenation_patterns,
             )
@@ -101,8 +101,12 @@ def _hyphenation_patterns(data: Any) -> dict[str, tuple[int, tuple[int, ...]]] |
     patterns = {
         str(tag): (int(start), tuple(map(int, values))) for tag, (start, values) in data.items()
     }
-    if not patterns:
-        raise ValueError("no patterns")
+    # What pyphen's parser makes: a start within the pattern, digits 1-9 (zeros between).
+    if not patterns or any(
+        not 0 <= start <= len(tag) + 1 or not values or not all(0 <= v <= 9 for v in values)
+        for tag, (start, values) in patterns.items()
+    ):
+        raise ValueError("not hyphenation patterns")
     return patterns
 
 

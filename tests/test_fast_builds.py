@@ -5,10 +5,13 @@ was; the command runs on one large stack chunk."""
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pyphen
@@ -22,7 +25,9 @@ from helpers import (
     write_sheet,
 )
 
+from factsheet import fonts, running_title
 from factsheet.files import cache_folder, cached_json
+from factsheet.fonts import bundled_coverage
 from factsheet.weasyprint_private import keep_hyphenation_patterns
 
 WORDS = [
@@ -49,6 +54,25 @@ def test_cache_folder_follows_xdg(cache_home: Path, monkeypatch: pytest.MonkeyPa
     assert cache_folder() == Path.home() / ".cache" / "factsheet"
 
 
+@pytest.mark.parametrize("home", ["", "relative/home"])
+def test_no_absolute_home_keeps_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, home: str
+) -> None:
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    monkeypatch.setenv("HOME", home)
+    monkeypatch.chdir(tmp_path)
+    assert cache_folder() is None
+    assert cached_json("sample.json", lambda: {"a": 1}, lambda data: data["a"]) == 1
+    assert not any(tmp_path.iterdir())  # nothing written beside the project
+
+
+def kept_json(path: Path) -> object:
+    """The value a kept file holds, after checking its checksum line."""
+    checksum, _, body = path.read_bytes().partition(b"\n")
+    assert hashlib.sha256(body).hexdigest().encode() == checksum
+    return json.loads(body)
+
+
 def test_kept_value_is_read_back_not_computed(cache_home: Path) -> None:
     calls: list[int] = []
 
@@ -60,15 +84,81 @@ def test_kept_value_is_read_back_not_computed(cache_home: Path) -> None:
     second = cached_json("sample.json", compute, lambda data: data["a"])
     assert first == second == [1, 2]
     assert len(calls) == 1
-    assert json.loads((cache_home / "sample.json").read_text()) == {"a": [1, 2]}
+    assert kept_json(cache_home / "sample.json") == {"a": [1, 2]}
 
 
-@pytest.mark.parametrize("damage", ["{not json", '{"b": 1}', "[]", ""])
+def _with_checksum(body: str) -> str:
+    return hashlib.sha256(body.encode()).hexdigest() + "\n" + body
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        "{not json",
+        "",
+        '{"a": 5}',  # no checksum line
+        "0" * 64 + '\n{"a": 5}',  # a checksum that does not hold
+        _with_checksum('{"b": 1}'),  # not what decode expects
+        _with_checksum("[]"),
+        _with_checksum('{"a": -1}'),  # out of decode's range
+        _with_checksum('{"a": 1e400}'),
+        _with_checksum("[" * 100_000),
+    ],
+)
 def test_damaged_value_is_computed_again(cache_home: Path, damage: str) -> None:
+    def decode(data: dict[str, int]) -> int:
+        if not 0 <= data["a"] <= 100:
+            raise ValueError("out of range")
+        return int(data["a"])
+
     cache_home.mkdir(parents=True)
     (cache_home / "sample.json").write_text(damage)
-    assert cached_json("sample.json", lambda: {"a": 7}, lambda data: data["a"]) == 7
-    assert json.loads((cache_home / "sample.json").read_text()) == {"a": 7}
+    assert cached_json("sample.json", lambda: {"a": 7}, decode) == 7
+    assert kept_json(cache_home / "sample.json") == {"a": 7}
+
+
+def test_a_pipe_or_a_device_is_not_read(cache_home: Path) -> None:
+    cache_home.mkdir(parents=True)
+    os.mkfifo(cache_home / "pipe.json")  # reading it would wait forever
+    (cache_home / "device.json").symlink_to("/dev/zero")  # reading it would never end
+    for name in ("pipe.json", "device.json"):
+        assert cached_json(name, lambda: {"a": 2}, lambda data: data["a"]) == 2
+
+
+def test_unused_kept_files_are_removed(cache_home: Path) -> None:
+    cache_home.mkdir(parents=True)
+    old, recent = cache_home / "old-fonts.json", cache_home / "recent.json"
+    for path in (old, recent):
+        path.write_text(_with_checksum("{}"))
+    long_ago = time.time() - 40 * 24 * 3600
+    os.utime(old, (long_ago, long_ago))
+    cached_json("new-fonts.json", lambda: {"a": 1}, lambda data: data["a"])
+    assert not old.exists()
+    assert recent.exists()
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("advances", [{"65": 600}, 0]),  # no units per em
+        ("advances", [{"65": 1e30}, 1000]),
+        ("coverage", [[0, 300_000_000]]),  # beyond Unicode
+        ("coverage", [[70, 65]]),
+    ],
+)
+def test_kept_font_data_out_of_range_is_read_again(
+    cache_home: Path, project: Path, name: str, value: object
+) -> None:
+    """Damaged font data in the cache (with a valid checksum) is read from the fonts again."""
+    fonts_dir = project / "templates" / "fonts"
+    expected_coverage = bundled_coverage(fonts_dir)
+    expected_advances = running_title._advances(fonts_dir / running_title.TITLE_FONT.file)
+    for kept in cache_home.glob(f"{name}-*.json"):
+        kept.write_text(_with_checksum(json.dumps(value)))
+    fonts._COVERAGE.clear()
+    running_title._advances.cache_clear()
+    assert bundled_coverage(fonts_dir) == expected_coverage
+    assert running_title._advances(fonts_dir / running_title.TITLE_FONT.file) == expected_advances
 
 
 def test_unwritable_cache_folder_is_not_an_error(

@@ -106,7 +106,7 @@ def first(project: Path, cache: Path) -> dict[str, bytes]:
 @pytest.fixture(scope="module")
 def second(project: Path, cache: Path, first: dict[str, bytes]) -> dict[str, bytes]:
     """The same build again, in another process (another hash seed), reading back what the
-    first kept in the cache folder (hyphenation patterns, compiled templates, font data)."""
+    first kept in the cache folder (hyphenation patterns, font data)."""
     return build(project, project / "out-second", "-j1", cache=cache)
 
 
@@ -166,7 +166,7 @@ def test_two_processes_with_different_hash_seeds(
         for path in (cache / "factsheet").rglob("*")
         if path.is_file()
     }
-    assert {"hyphenation", "templates", "coverage", "advances"} <= kept, sorted(kept)
+    assert {"hyphenation", "coverage", "advances"} <= kept, sorted(kept)
     assert not differing(first, second), differing(first, second)
 
 
