@@ -91,7 +91,13 @@ class _Crew:
         process = self.context.Process(
             target=_serve, args=(self.builder, child_end, self.failed), daemon=True
         )
-        process.start()
+        # A stop signal that lands during fork would raise inside the interpreter's at-fork
+        # hooks (logging's lock), which print a traceback and go on: held until fork is done.
+        held = signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
+        try:
+            process.start()
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, held)
         child_end.close()
         worker = _Worker(process, parent_end)
         self.workers.append(worker)
@@ -157,6 +163,9 @@ def _stop(workers: list[_Worker]) -> None:
         worker.connection.close()
 
 
+_STOP_SIGNALS = {signal.SIGTERM, signal.SIGINT}
+
+
 def _serve(
     builder: SheetBuilder,
     connection: Connection,
@@ -169,6 +178,7 @@ def _serve(
     # An idle worker ends at once on SIGTERM; a busy one first removes its temporary file.
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)  # held while the parent forked
     first = True
     while True:
         try:
