@@ -90,10 +90,23 @@ def _no_stray_builds() -> Iterator[None]:
             process.communicate(timeout=10)
 
 
-def start_build(project: Path, *args: str) -> subprocess.Popen[str]:
-    """Start `python build.py pdf --force ARGS` in its own process group (with its workers)."""
+# Runs build.py with each fsync 50 ms late, so that the instant a PDF is being written lasts
+# long enough for a test to interrupt it (writing the finished bytes takes well under 1 ms).
+SLOW_WRITES = (
+    "import os, runpy, sys, time\n"
+    "fsync = os.fsync\n"
+    "os.fsync = lambda descriptor: (time.sleep(0.05), fsync(descriptor))[1]\n"
+    "sys.argv = sys.argv[1:]\n"
+    "runpy.run_path(sys.argv[0], run_name='__main__')\n"
+)
+
+
+def start_build(project: Path, *args: str, slow_writes: bool = False) -> subprocess.Popen[str]:
+    """Start `python build.py pdf --force ARGS` in its own process group (with its workers);
+    with ``slow_writes``, each fsync waits 50 ms first."""
+    python = [sys.executable, "-c", SLOW_WRITES] if slow_writes else [sys.executable]
     process = subprocess.Popen(
-        [sys.executable, str(PROJECT_ROOT / "build.py"), "pdf", "--force", *args],
+        [*python, str(PROJECT_ROOT / "build.py"), "pdf", "--force", *args],
         cwd=project,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -166,7 +179,8 @@ def temporary_files(out: Path) -> list[str]:
 
 def interrupt_while_writing(process: subprocess.Popen[str], out: Path, signum: int) -> None:
     """Send ``signum`` while the PDF is being written: 3 ms after its temporary file appears
-    beside the target (the instant of its creation is tested on its own, below)."""
+    beside the target (the instant of its creation is tested on its own, below). The build
+    must be started with ``slow_writes``."""
     pattern = f".{NAME}.pdf."
     wait_for(
         lambda: any(name.startswith(pattern) for name in temporary_files(out)),
@@ -199,7 +213,7 @@ def test_sigkill_while_writing_keeps_previous_pdf_and_next_build_works(built: Bu
     """Killed as the temporary file is written: the target is the previous PDF or the
     complete new one, never a truncated file, and the next build (not forced: the content
     changed) writes the long version."""
-    process = start_build(built.project, f"content/{NAME}.md")
+    process = start_build(built.project, f"content/{NAME}.md", slow_writes=True)
     interrupt_while_writing(process, built.out, signal.SIGKILL)
     finish(process)
     assert process.returncode == -signal.SIGKILL
@@ -225,7 +239,7 @@ def test_sigterm_mid_render_exits_cleanly(built: Built) -> None:
 def test_sigterm_while_writing_removes_temporary_file(built: Built) -> None:
     """SIGTERM as the PDF is being written: no temporary file is left, and the PDF at the
     target is either the previous one or the complete new one."""
-    process = start_build(built.project, f"content/{NAME}.md")
+    process = start_build(built.project, f"content/{NAME}.md", slow_writes=True)
     interrupt_while_writing(process, built.out, signal.SIGTERM)
     stderr = finish(process)
     # 143 from the handler; -15 when the signal lands as the finished process exits; 0 when
