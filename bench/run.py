@@ -61,7 +61,8 @@ for path in sorted((site.content_dir).glob("*.md")):
 """
 
 # Bare WeasyPrint as a careful user would write it: one process, one FontConfiguration shared
-# by every sheet (the fonts are registered once), the pipeline's own HTML and stylesheets.
+# by every sheet (the fonts are registered once), each stylesheet file parsed once (as the
+# pipeline does), the pipeline's own HTML and stylesheets.
 BARE_SCRIPT = """
 import json, sys, time
 from pathlib import Path
@@ -69,9 +70,13 @@ started = time.perf_counter()
 import weasyprint
 from weasyprint.text.fonts import FontConfiguration
 fonts = FontConfiguration()
+parsed = {}
 for html in sorted(Path(sys.argv[1]).glob("*.html")):
     given = json.loads(html.with_suffix(".json").read_text(encoding="utf-8"))
-    stylesheets = [weasyprint.CSS(url=url, font_config=fonts) for url in given["stylesheets"]]
+    for url in given["stylesheets"]:
+        if url not in parsed:
+            parsed[url] = weasyprint.CSS(url=url, font_config=fonts)
+    stylesheets = [parsed[url] for url in given["stylesheets"]]
     stylesheets.append(weasyprint.CSS(string=given["page_css"], font_config=fonts))
     weasyprint.HTML(string=html.read_text(encoding="utf-8"), base_url=given["base_url"]).write_pdf(
         str(Path(sys.argv[2]) / (html.stem + ".pdf")), stylesheets=stylesheets,
