@@ -101,11 +101,17 @@ STALE_TEMPORARY_SECONDS = 3600
 
 def remove_stale_temporaries(folder: Path) -> None:
     """Delete temporary files that killed builds left in ``folder`` (never a live build's)."""
+    _remove_older(folder, f".*{TEMPORARY_SUFFIX}", STALE_TEMPORARY_SECONDS)
+
+
+def _remove_older(folder: Path, pattern: str, seconds: float) -> None:
+    """Delete the files of ``folder`` matching ``pattern`` last modified over ``seconds`` ago
+    (one that cannot be removed, or is not a file, stays)."""
     now = time.time()
-    for temporary in folder.glob(f".*{TEMPORARY_SUFFIX}"):
+    for path in folder.glob(pattern):
         with contextlib.suppress(OSError):
-            if now - temporary.stat().st_mtime > STALE_TEMPORARY_SECONDS:
-                temporary.unlink()
+            if now - path.stat().st_mtime > seconds:
+                path.unlink()
 
 
 def cache_folder() -> Path | None:
@@ -187,11 +193,7 @@ def _read_kept(kept: Path) -> str | None:
 def _forget_unused(kept: Path) -> None:
     """Remove the files beside ``kept`` that no build has used for ``CACHE_MAX_AGE_SECONDS``
     (kept for fonts or dictionaries since changed)."""
-    now = time.time()
-    for other in kept.parent.glob("*.json"):
-        with contextlib.suppress(OSError):
-            if other.is_file() and now - other.stat().st_mtime > CACHE_MAX_AGE_SECONDS:
-                other.unlink()
+    _remove_older(kept.parent, "*.json", CACHE_MAX_AGE_SECONDS)
 
 
 HARFBUZZ_SUBSET_HINT = (

@@ -204,7 +204,7 @@ def set_aside_warm_objects() -> None:
 
     After its first sheet, a rendering process holds what it keeps for life (modules, fonts,
     stylesheets, hyphenation patterns, cffi's parsed types); every collection of the oldest
-    generation would walk them all again, which costs about 8% of a build. They are still
+    generation would walk them all again, which costs about 3% of a build. They are still
     freed when nothing refers to them; :func:`gc.unfreeze` gives them back to the collector.
     """
     gc.collect()
